@@ -1,0 +1,35 @@
+/*
+ * buf.h - a growable byte buffer (binary safe; always NUL-terminated so
+ * b->s can be used as a C string when it holds no NUL of its own).
+ */
+#ifndef AR_BUF_H
+#define AR_BUF_H
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *s;	/* owned; NULL until the first append */
+	size_t len;
+	size_t cap;
+};
+
+#define BUF_INIT { NULL, 0, 0 }
+
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_addc(struct buf *b, char c);
+void buf_adds(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Empties the buffer, keeping its memory. */
+void buf_reset(struct buf *b);
+/* Removes the first n bytes. */
+void buf_consume(struct buf *b, size_t n);
+/* Returns the contents as a NUL-terminated string owned by the caller
+ * (never NULL) and leaves b empty. */
+char *buf_detach(struct buf *b);
+/* A NUL-terminated view of the contents (never NULL); borrowed. */
+const char *buf_str(struct buf *b);
+void buf_free(struct buf *b);
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * config.c - settings: defaults, .env files, the environment.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "config.h"
+#include "defaults.h"
+#include "log.h"
+#include "xalloc.h"
+
+/* Values read from .env files, in the order they win. Written once by
+ * config_load() before any thread starts; read-only afterwards. */
+struct env_var {
+	char *name;
+	char *value;
+};
+static struct env_var *file_vars;
+static size_t n_file_vars;
+static int files_loaded;
+
+static const char *
+file_get(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n_file_vars; i++)
+		if (strcmp(file_vars[i].name, name) == 0)
+			return file_vars[i].value;
+	return NULL;
+}
+
+const char *
+config_get(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v != NULL && *v != '\0')
+		return v;
+	v = file_get(name);
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Strips one pair of matching quotes, or an unquoted trailing comment. */
+static char *
+unquote(char *v)
+{
+	size_t n = strlen(v);
+	char *hash;
+
+	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+		v[n - 1] = '\0';
+		return v + 1;
+	}
+	if ((hash = strstr(v, " #")) != NULL) {
+		*hash = '\0';
+		v = trim(v);
+	}
+	return v;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+/* Adds one "KEY=VALUE" line; an earlier file's value wins. */
+static void
+parse_env_line(char *line)
+{
+	char *eq, *name, *value;
+
+	line = trim(line);
+	if (*line == '\0' || *line == '#')
+		return;
+	if (strncmp(line, "export", 6) == 0 && isspace((unsigned char)line[6]))
+		line = trim(line + 6);
+	if ((eq = strchr(line, '=')) == NULL)
+		return;
+	*eq = '\0';
+	name = trim(line);
+	value = unquote(trim(eq + 1));
+	if (!valid_name(name) || file_get(name) != NULL)
+		return;
+	file_vars = xrealloc(file_vars, (n_file_vars + 1) * sizeof *file_vars);
+	file_vars[n_file_vars].name = xstrdup(name);
+	file_vars[n_file_vars].value = xstrdup(value);
+	n_file_vars++;
+}
+
+static int
+holds_key(const char *text)
+{
+	return strstr(text, "GOOGLE_API_KEY") != NULL ||
+	    strstr(text, "GEMINI_API_KEY") != NULL;
+}
+
+/* Reads one .env file; a missing file is fine, an unreadable one is not. */
+static int
+load_env_file(const char *path, struct ar_err *e)
+{
+	FILE *fp;
+	struct stat sb;
+	char *line = NULL, *dup;
+	size_t cap = 0;
+	int keyed = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return err_set(e, AR_E_CONFIG, "cannot read %s: %s", path,
+		    strerror(errno));
+	}
+	while (getline(&line, &cap, fp) != -1) {
+		dup = xstrdup(line);
+		keyed |= holds_key(line);
+		parse_env_line(dup);
+		free(dup);
+	}
+	free(line);
+	if (keyed && fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 077))
+		log_error("warning: %s holds an API key and other users can "
+		    "read it (chmod 600 %s)", path, path);
+	fclose(fp);
+	return 0;
+}
+
+static int
+load_env_files(struct ar_err *e)
+{
+	struct buf path = BUF_INIT;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int rv;
+
+	if (load_env_file(".env", e) == -1)
+		return -1;
+	if (xdg != NULL && *xdg == '/')
+		buf_printf(&path, "%s/aurarouter/env", xdg);
+	else if (home != NULL && *home != '\0')
+		buf_printf(&path, "%s/.config/aurarouter/env", home);
+	rv = path.len ? load_env_file(path.s, e) : 0;
+	buf_free(&path);
+	return rv;
+}
+
+int
+config_parse_double(const char *s, double min, double max, const char *what,
+    double *out, struct ar_err *e)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) ||
+	    v < min || v > max)
+		return err_set(e, AR_E_CONFIG, "%s: invalid number '%.40s' "
+		    "(want %g to %g)", what, s, min, max);
+	*out = v;
+	return 0;
+}
+
+int
+config_parse_long(const char *s, long min, long max, const char *what,
+    long *out, struct ar_err *e)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < min || v > max)
+		return err_set(e, AR_E_CONFIG, "%s: invalid number '%.40s' "
+		    "(want %ld to %ld)", what, s, min, max);
+	*out = v;
+	return 0;
+}
+
+void
+config_set_str(char **slot, const char *s)
+{
+	free(*slot);
+	*slot = xstrdup(s);
+}
+
+static void
+strip_slashes(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+}
+
+/* Splits "host:port" / "[v6]:port" like Go's net.SplitHostPort. Returns 0
+ * and sets *host (without brackets) and *port, or -1 when there is no
+ * port. The pointers point into hp, which is modified. */
+static int
+split_host_port(char *hp, char **host, char **port)
+{
+	char *colon;
+
+	if (hp[0] == '[') {
+		char *close = strchr(hp, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		*close = '\0';
+		*host = hp + 1;
+		*port = close + 2;
+		return 0;
+	}
+	colon = strrchr(hp, ':');
+	if (colon == NULL || strchr(hp, ':') != colon)
+		return -1;	/* no port, or a bare IPv6 address */
+	*colon = '\0';
+	*host = hp;
+	*port = colon + 1;
+	return 0;
+}
+
+static int
+valid_port(const char *p)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(p, &end, 10);
+	return end != p && *end == '\0' && errno == 0 && v >= 0 && v <= 65535;
+}
+
+char *
+config_ollama_url(const char *value)
+{
+	struct buf url = BUF_INIT;
+	char *s, *start, *hp, *path, *host, *port;
+	const char *scheme = "http", *defport = "11434";
+	size_t n;
+
+	s = xstrdup(value != NULL ? value : "");
+	start = trim(s);
+	n = strlen(start);
+	if (n >= 2 && (start[0] == '"' || start[0] == '\'') &&
+	    start[n - 1] == start[0]) {
+		start[n - 1] = '\0';
+		start = trim(start + 1);
+	}
+	if ((hp = strstr(start, "://")) != NULL) {
+		*hp = '\0';
+		scheme = start;
+		hp += 3;
+		defport = strcmp(scheme, "https") == 0 ? "443" : "80";
+	} else if (strcmp(start, "ollama.com") == 0) {
+		scheme = "https";
+		hp = start;
+		defport = "443";
+	} else
+		hp = start;
+	path = strchr(hp, '/');
+	if (path != NULL)
+		*path++ = '\0';
+	if (split_host_port(hp, &host, &port) == -1) {
+		host = hp;
+		n = strlen(host);
+		if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+			host[n - 1] = '\0';
+			host++;
+		}
+		port = (char *)defport;
+	}
+	if (!valid_port(port))
+		port = (char *)defport;
+	if (*host == '\0' || strcmp(host, "0.0.0.0") == 0)
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	if (strchr(host, ':') != NULL)
+		buf_printf(&url, "%s://[%s]:%s", scheme, host, port);
+	else
+		buf_printf(&url, "%s://%s:%s", scheme, host, port);
+	if (path != NULL && *path != '\0')
+		buf_printf(&url, "/%s", path);
+	free(s);
+	s = buf_detach(&url);
+	strip_slashes(s);
+	return s;
+}
+
+static int
+get_double(const char *name, double def, double min, double max,
+    double *out, struct ar_err *e)
+{
+	const char *v = config_get(name);
+
+	*out = def;
+	return v == NULL ? 0 : config_parse_double(v, min, max, name, out, e);
+}
+
+static int
+get_long(const char *name, long def, long min, long max, long *out,
+    struct ar_err *e)
+{
+	const char *v = config_get(name);
+
+	*out = def;
+	return v == NULL ? 0 : config_parse_long(v, min, max, name, out, e);
+}
+
+static char *
+get_str(const char *name, const char *def)
+{
+	const char *v = config_get(name);
+
+	return xstrdup(v != NULL ? v : def);
+}
+
+static void
+load_key(struct config *cfg)
+{
+	static const char *const vars[] = { "GOOGLE_API_KEY", "GEMINI_API_KEY" };
+	size_t i;
+	const char *v;
+
+	for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		if ((v = config_get(vars[i])) != NULL) {
+			cfg->api_key = xstrdup(v);
+			cfg->api_key_var = vars[i];
+			return;
+		}
+	}
+}
+
+int
+config_load(struct config *cfg, struct ar_err *e)
+{
+	memset(cfg, 0, sizeof *cfg);
+	err_clear(e);
+	if (!files_loaded) {
+		files_loaded = 1;
+		if (load_env_files(e) == -1)
+			return -1;
+	}
+	cfg->ollama_url = config_ollama_url(config_get("OLLAMA_HOST"));
+	cfg->local_model = get_str("AR_LOCAL_MODEL", AR_DEFAULT_LOCAL_MODEL);
+	cfg->cloud_model = get_str("AR_CLOUD_MODEL", AR_DEFAULT_CLOUD_MODEL);
+	cfg->gemini_base_url = get_str("GOOGLE_GEMINI_BASE_URL",
+	    AR_DEFAULT_GEMINI_BASE_URL);
+	strip_slashes(cfg->gemini_base_url);
+	load_key(cfg);
+	if (get_long("AR_NUM_CTX", AR_DEFAULT_NUM_CTX, 1, 16777216,
+	    &cfg->num_ctx, e) == -1 ||
+	    get_double("AR_FIRST_TOKEN_TIMEOUT", AR_DEFAULT_FIRST_TOKEN_TIMEOUT,
+	    0.001, 86400, &cfg->first_token_timeout, e) == -1 ||
+	    get_double("AR_TIMEOUT", AR_DEFAULT_TIMEOUT, 0.001, 86400,
+	    &cfg->timeout, e) == -1 ||
+	    get_double("AR_MIN_TPS", AR_DEFAULT_MIN_TPS, 0, 1e6,
+	    &cfg->min_tps, e) == -1 ||
+	    get_long("AR_MIN_CHARS", AR_DEFAULT_MIN_CHARS, 0, LONG_MAX,
+	    &cfg->min_chars, e) == -1) {
+		config_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_free(struct config *cfg)
+{
+	free(cfg->ollama_url);
+	free(cfg->local_model);
+	free(cfg->cloud_model);
+	free(cfg->gemini_base_url);
+	if (cfg->api_key != NULL) {
+		explicit_bzero(cfg->api_key, strlen(cfg->api_key));
+		free(cfg->api_key);
+	}
+	memset(cfg, 0, sizeof *cfg);
+}

@@ -1,0 +1,61 @@
+/*
+ * config.h - settings from flags, the environment and .env files.
+ *
+ * Precedence: flags > environment > ./.env > $XDG_CONFIG_HOME/aurarouter/env
+ * (default ~/.config/aurarouter/env) > defaults.h. .env lines are
+ * KEY=VALUE, with '#' comments, optional single or double quotes and an
+ * optional "export " prefix. Files never change the process environment.
+ */
+#ifndef AR_CONFIG_H
+#define AR_CONFIG_H
+#include <stddef.h>
+
+#include "err.h"
+
+struct config {
+	char *ollama_url;	/* base URL from OLLAMA_HOST, no trailing '/' */
+	char *local_model;	/* AR_LOCAL_MODEL */
+	long num_ctx;		/* AR_NUM_CTX */
+	char *api_key;		/* GOOGLE_API_KEY or GEMINI_API_KEY; SECRET: never
+				 * print, log, or put in a URL or an argv. NULL if unset */
+	const char *api_key_var; /* name of the variable it came from, or NULL */
+	char *cloud_model;	/* AR_CLOUD_MODEL */
+	char *gemini_base_url;	/* GOOGLE_GEMINI_BASE_URL, no trailing '/' */
+	double first_token_timeout; /* AR_FIRST_TOKEN_TIMEOUT, seconds */
+	double timeout;		/* AR_TIMEOUT, seconds */
+	double min_tps;		/* AR_MIN_TPS; 0 disables */
+	long min_chars;		/* AR_MIN_CHARS */
+};
+
+/*
+ * Fills cfg from the environment, the .env files and the defaults.
+ * Returns 0, or -1 with e set (a malformed number, an unreadable .env).
+ * Free with config_free().
+ */
+int config_load(struct config *cfg, struct ar_err *e);
+void config_free(struct config *cfg);
+
+/* The value of a setting by name: environment first, then the .env files
+ * read by config_load(); NULL if unset or empty. Borrowed. */
+const char *config_get(const char *name);
+
+/*
+ * Parses OLLAMA_HOST the way Ollama does (envconfig.Host + ConnectableHost):
+ * "host", "host:port", "[v6]:port" or a URL; no scheme means http and port
+ * 11434, a scheme means that scheme's port; a path is kept; 0.0.0.0 becomes
+ * 127.0.0.1 and [::] becomes [::1]; empty means the default. Returns a new
+ * URL string without a trailing '/', owned by the caller.
+ */
+char *config_ollama_url(const char *host);
+
+/* Parses a number of seconds (decimals allowed) in [min, max]; returns 0,
+ * or -1 with e naming `what`. Uses an end-pointer check, never atoi. */
+int config_parse_double(const char *s, double min, double max,
+    const char *what, double *out, struct ar_err *e);
+int config_parse_long(const char *s, long min, long max,
+    const char *what, long *out, struct ar_err *e);
+
+/* Replaces *slot (owned) with a copy of s. */
+void config_set_str(char **slot, const char *s);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * gen.h - what a backend is asked and what it answers, shared by the
+ * Ollama and Gemini modules, and the record fields that carry it.
+ */
+#ifndef AR_GEN_H
+#define AR_GEN_H
+#include <stddef.h>
+
+#include "buf.h"
+#include "json.h"
+
+struct gen_request {
+	const char *system;	/* borrowed; may be NULL */
+	const char *prompt;	/* borrowed; required */
+	/* Optional: called as tokens stream in (count so far); for progress. */
+	void (*on_progress)(void *ctx, long tokens);
+	void *progress_ctx;
+	/* Optional: when *cancel becomes nonzero the request stops at once
+	 * with error code "cancelled". Read from another thread. */
+	const volatile int *cancel;
+};
+
+struct gen_result {
+	struct buf output;	/* the raw model text, owned */
+	char model[256];	/* the model that answered */
+	long input_tokens;
+	long output_tokens;
+	double first_token_ms;	/* -1 if no token came */
+	double total_ms;
+	double tokens_per_s;
+	char finish[64];	/* "stop", "length", "STOP", "MAX_TOKENS"... or "" */
+};
+
+void gen_result_init(struct gen_result *r);
+void gen_result_free(struct gen_result *r);
+
+/*
+ * Adds output, backend, model, usage {input_tokens, output_tokens},
+ * timing {first_token_ms, total_ms, tokens_per_s} and finish to rec.
+ */
+void gen_result_to_record(const struct gen_result *r, const char *backend,
+    struct json *rec);
+
+/*
+ * Reads the generation input of a stage record: "prompt" and "system"
+ * when present; otherwise builds them from "task" (and language,
+ * file_context, files) exactly as ar-prompt does, storing them in *sys and
+ * *prompt as owned strings. Returns 0, or -1 with e set.
+ * *sys and *prompt are owned by the caller in every case (free()).
+ */
+int gen_request_from_record(const struct json *rec, char **sys,
+    char **prompt, struct ar_err *e);
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * http.c - HTTP over libcurl: one reused easy handle per struct http,
+ * responses streamed through callbacks into bounded buffers.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "defaults.h"
+#include "http.h"
+#include "xalloc.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+struct http {
+	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* The state of one transfer, shared by the callbacks. */
+struct xfer {
+	CURL *curl;
+	const struct http_req *rq;
+	struct http_res *res;
+	int streaming;		/* -1 unknown yet, 0 collect body, 1 lines */
+	size_t bound;		/* body bound once the status is known */
+	size_t max_line;
+	struct buf line;	/* the unfinished line */
+	size_t scanned;		/* bytes of line known to hold no '\n' */
+	enum http_fail why;	/* set when a callback stopped the transfer */
+	int truncated;		/* an error body hit its bound: stop, not fail */
+};
+
+int
+http_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+struct http *
+http_new(void)
+{
+	struct http *h = xcalloc(1, sizeof *h);
+
+	h->curl = curl_easy_init();
+	if (h->curl == NULL) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	curl_easy_cleanup(h->curl);
+	free(h);
+}
+
+void
+http_res_free(struct http_res *res)
+{
+	buf_free(&res->body);
+}
+
+double
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Decides, at the first body byte, whether the body is split into lines. */
+static void
+xfer_start(struct xfer *x)
+{
+	long status = 0;
+
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	x->res->status = status;
+	if (status >= 200 && status < 300) {
+		x->streaming = x->rq->on_line != NULL;
+		x->bound = x->rq->max_body ? x->rq->max_body : AR_MAX_ANSWER;
+	} else {
+		x->streaming = 0;
+		x->bound = AR_MAX_ERROR_BODY;
+	}
+}
+
+/* Passes every complete line in x->line to on_line. Returns 0 or -1. */
+static int
+xfer_lines(struct xfer *x)
+{
+	struct buf *b = &x->line;
+	size_t start = 0, len;
+	char *nl;
+
+	while ((nl = memchr(b->s + x->scanned, '\n',
+	    b->len - x->scanned)) != NULL) {
+		len = (size_t)(nl - (b->s + start));
+		if (len > 0 && b->s[start + len - 1] == '\r')
+			len--;
+		if (x->rq->on_line(x->rq->ctx, b->s + start, len) != 0) {
+			x->why = HTTP_ABORTED;
+			return -1;
+		}
+		start = (size_t)(nl - b->s) + 1;
+		x->scanned = start;
+	}
+	buf_consume(b, start);
+	x->scanned = b->len;
+	if (b->len > x->max_line) {
+		x->why = HTTP_TOO_LARGE;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+xfer_tick(struct xfer *x)
+{
+	if (x->rq->on_tick != NULL && x->rq->on_tick(x->rq->ctx) != 0) {
+		x->why = HTTP_ABORTED;
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	struct buf *body = &x->res->body;
+	size_t len = size * n;
+
+	if (x->streaming == -1)
+		xfer_start(x);
+	if (x->streaming) {
+		buf_add(&x->line, p, len);
+		if (xfer_lines(x) == -1)
+			return 0;
+	} else if (body->len + len > x->bound) {
+		if (x->res->status >= 200 && x->res->status < 300) {
+			x->why = HTTP_TOO_LARGE;
+			return 0;
+		}
+		buf_add(body, p, x->bound - body->len);
+		x->truncated = 1;
+		return 0;
+	} else
+		buf_add(body, p, len);
+	return xfer_tick(x) == -1 ? 0 : len;
+}
+
+static size_t
+header_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n, vlen;
+	static const char name[] = "retry-after:";
+
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0)
+		x->res->retry_after[0] = '\0';	/* a new response begins */
+	if (len < sizeof name - 1 || strncasecmp(p, name, sizeof name - 1))
+		return len;
+	p += sizeof name - 1;
+	len -= sizeof name - 1;
+	while (len > 0 && isspace((unsigned char)*p))
+		p++, len--;
+	while (len > 0 && isspace((unsigned char)p[len - 1]))
+		len--;
+	vlen = len < sizeof x->res->retry_after ? len :
+	    sizeof x->res->retry_after - 1;
+	memcpy(x->res->retry_after, p, vlen);
+	x->res->retry_after[vlen] = '\0';
+	return size * n;
+}
+
+static int
+xferinfo_cb(void *arg, curl_off_t dltot, curl_off_t dlnow, curl_off_t ultot,
+    curl_off_t ulnow)
+{
+	(void)dltot, (void)dlnow, (void)ultot, (void)ulnow;
+	return xfer_tick(arg);
+}
+
+static long
+secs_to_ms(double s)
+{
+	if (s <= 0)
+		return 0;
+	if (s > 1e9)
+		s = 1e9;
+	return (long)(s * 1000.0 + 0.5);
+}
+
+/* Sets every option of one request on the (reset) handle. */
+static struct curl_slist *
+http_setup(struct http *h, const struct http_req *rq, struct xfer *x)
+{
+	CURL *c = h->curl;
+	struct curl_slist *hl = NULL;
+	const char *const *hp;
+	double ct = rq->connect_timeout > 0 ? rq->connect_timeout :
+	    AR_CONNECT_TIMEOUT_S;
+
+	curl_easy_setopt(c, CURLOPT_URL, rq->url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "aurarouter/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, secs_to_ms(ct));
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, secs_to_ms(rq->timeout));
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	if (strcmp(rq->method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(rq->body ? rq->bodylen : 0));
+		hl = curl_slist_append(hl, "Expect:");
+	} else if (strcmp(rq->method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	for (hp = rq->headers; hp != NULL && *hp != NULL; hp++)
+		hl = curl_slist_append(hl, *hp);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	return hl;
+}
+
+static enum http_fail
+http_fail_of(CURLcode rc, const struct xfer *x)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return HTTP_OK;
+	case CURLE_COULDNT_CONNECT:
+		return HTTP_REFUSED;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return HTTP_RESOLVE;
+	case CURLE_OPERATION_TIMEDOUT:
+		return HTTP_TIMEOUT;
+	case CURLE_ABORTED_BY_CALLBACK:
+	case CURLE_WRITE_ERROR:
+		if (x->truncated)
+			return HTTP_OK;
+		if (x->why != HTTP_OK)
+			return x->why;
+		return rc == CURLE_ABORTED_BY_CALLBACK ? HTTP_ABORTED :
+		    HTTP_TRANSPORT;
+	default:
+		return HTTP_TRANSPORT;
+	}
+}
+
+/* Passes the last line, unterminated, to on_line. */
+static enum http_fail
+http_finish_lines(struct xfer *x)
+{
+	size_t len = x->line.len;
+
+	if (x->streaming != 1 || len == 0)
+		return HTTP_OK;
+	if (x->line.s[len - 1] == '\r')
+		len--;
+	if (x->rq->on_line(x->rq->ctx, x->line.s, len) != 0) {
+		x->why = HTTP_ABORTED;
+		return HTTP_ABORTED;
+	}
+	return HTTP_OK;
+}
+
+static void
+http_errmsg(struct http *h, CURLcode rc, const struct xfer *x,
+    struct http_res *res)
+{
+	const char *m = h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
+
+	if (res->fail == HTTP_TOO_LARGE)
+		m = "response over its size limit";
+	else if (res->fail == HTTP_ABORTED && x->why == HTTP_ABORTED)
+		m = "stopped by the caller";
+	snprintf(res->errmsg, sizeof res->errmsg, "%s", m);
+}
+
+int
+http_do(struct http *h, const struct http_req *rq, struct http_res *res)
+{
+	struct xfer x;
+	struct curl_slist *hl;
+	CURLcode rc;
+	long status = 0;
+
+	memset(res, 0, sizeof *res);
+	memset(&x, 0, sizeof x);
+	x.curl = h->curl;
+	x.rq = rq;
+	x.res = res;
+	x.streaming = -1;
+	x.max_line = rq->max_line ? rq->max_line : AR_MAX_LINE;
+	x.why = HTTP_OK;
+	h->errbuf[0] = '\0';
+
+	curl_easy_reset(h->curl);
+	hl = http_setup(h, rq, &x);
+	rc = curl_easy_perform(h->curl);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	res->status = status;
+	res->fail = http_fail_of(rc, &x);
+	if (res->fail == HTTP_OK && !x.truncated)
+		res->fail = http_finish_lines(&x);
+	if (res->fail != HTTP_OK)
+		http_errmsg(h, rc, &x, res);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hl);
+	buf_free(&x.line);
+	return res->fail == HTTP_OK ? 0 : -1;
+}

@@ -1,0 +1,83 @@
+/*
+ * http.h - HTTP over libcurl, one module for every backend.
+ *
+ * One struct http wraps one reused easy handle, so consecutive requests to
+ * the same host keep their connection alive. A struct http is not shared
+ * between threads: make one per thread. http_global_init() runs once,
+ * before any thread starts.
+ *
+ * Every transfer has a connect timeout, a total budget, an error buffer
+ * and CURLOPT_NOSIGNAL. Response bodies are streamed through callbacks and
+ * bounded; nothing here knows any wire format beyond lines.
+ */
+#ifndef AR_HTTP_H
+#define AR_HTTP_H
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct http;
+
+/* Why a transfer stopped. */
+enum http_fail {
+	HTTP_OK = 0,		/* the whole response arrived (any status) */
+	HTTP_REFUSED,		/* connection refused / host unreachable */
+	HTTP_RESOLVE,		/* name did not resolve */
+	HTTP_TIMEOUT,		/* connect timeout or total budget */
+	HTTP_ABORTED,		/* a callback asked to stop */
+	HTTP_TOO_LARGE,		/* a line or the body passed its bound */
+	HTTP_TRANSPORT		/* any other transport failure (reset, TLS...) */
+};
+
+struct http_req {
+	const char *method;		/* "GET", "POST" or "HEAD" */
+	const char *url;
+	const char *body;		/* POST body, or NULL */
+	size_t bodylen;
+	const char *const *headers;	/* NULL-terminated "Name: value" list */
+	double connect_timeout;		/* seconds; 0 means AR_CONNECT_TIMEOUT_S */
+	double timeout;			/* seconds for the whole transfer; 0 = none */
+	size_t max_line;		/* on_line bound; 0 means AR_MAX_LINE */
+	size_t max_body;		/* body bound; 0 means AR_MAX_ANSWER */
+
+	/*
+	 * For a 2xx response with on_line set, the body is split into lines
+	 * ('\n' ends a line; a trailing '\r' is removed) and each is passed to
+	 * on_line, the last one even without its '\n'. Otherwise, and always
+	 * for a non-2xx status, the body is collected in http_res.body (for an
+	 * error status, at most AR_MAX_ERROR_BODY bytes are kept).
+	 * A callback returning nonzero aborts the transfer (HTTP_ABORTED).
+	 */
+	int (*on_line)(void *ctx, const char *line, size_t len);
+	/* Called about once per second and after each chunk while the
+	 * transfer runs; returning nonzero aborts it. */
+	int (*on_tick)(void *ctx);
+	void *ctx;
+};
+
+struct http_res {
+	long status;		/* HTTP status, 0 if none was received */
+	enum http_fail fail;
+	struct buf body;	/* see http_req.on_line; owned, http_res_free */
+	char retry_after[64];	/* the Retry-After header, "" if absent */
+	char errmsg[256];	/* libcurl's error text for a failure */
+};
+
+/* Once per process, before threads. Returns 0 or -1. */
+int http_global_init(void);
+struct http *http_new(void);
+void http_free(struct http *h);
+
+/*
+ * Performs rq. Returns 0 when a response arrived (res->fail == HTTP_OK, any
+ * status), or -1 with res->fail and res->errmsg set. res is initialised
+ * here; free it with http_res_free() in both cases.
+ */
+int http_do(struct http *h, const struct http_req *rq, struct http_res *res);
+void http_res_free(struct http_res *res);
+
+/* Monotonic clock in milliseconds, for timing and timeouts. */
+double http_now_ms(void);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * ollama.h - the Ollama backend: streaming /api/generate and the status
+ * check. Knows the wire format, nothing about routing.
+ */
+#ifndef AR_OLLAMA_H
+#define AR_OLLAMA_H
+
+#include "config.h"
+#include "err.h"
+#include "gen.h"
+#include "json.h"
+
+struct ollama;
+
+/* A client for cfg (borrowed; must outlive it). One per thread. */
+struct ollama *ollama_new(const struct config *cfg);
+void ollama_free(struct ollama *o);
+
+/*
+ * Streams one generation (stream: true, model cfg->local_model,
+ * options.num_ctx cfg->num_ctx). Enforces cfg->first_token_timeout,
+ * cfg->timeout and cfg->min_tps (after AR_RATE_GRACE_S of streaming).
+ * Returns 0 with res filled, or -1 with e set (res may hold partial text).
+ */
+int ollama_generate(struct ollama *o, const struct gen_request *rq,
+    struct gen_result *res, struct ar_err *e);
+
+struct ollama_status {
+	int reachable;
+	char version[64];	/* "" if unknown */
+	int model_pulled;	/* listed in /api/tags */
+	int model_loaded;	/* listed in /api/ps */
+	double vram_fraction;	/* size_vram / size when loaded, else 0 */
+	char error[256];	/* why unreachable, "" otherwise */
+};
+
+/* Fills st from /api/version, /api/tags and /api/ps (short timeouts).
+ * Returns 0 when reachable, -1 otherwise (st->error says why). */
+int ollama_status(struct ollama *o, struct ollama_status *st);
+/* The status as a record: {"backend","host","model","reachable","version",
+ * "model_pulled","model_loaded","vram_fraction"[,"error"]}. Owned. */
+struct json *ollama_status_record(const struct ollama *o,
+    const struct ollama_status *st);
+
+#endif

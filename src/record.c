@@ -1,0 +1,360 @@
+/*
+ * record.c - reading and writing the stream of JSON records.
+ *
+ * The reader finds where one value ends by scanning brackets and strings,
+ * then hands that span to json_parse(). A span that cannot be a record is
+ * reported as one bad_input error record and skipped; when its end is in
+ * doubt (an unbalanced object at end of input, a string running past a
+ * newline, a record over AR_MAX_RECORD) only its first line is skipped,
+ * so the reader resynchronises at the next line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "defaults.h"
+#include "json.h"
+#include "log.h"
+#include "record.h"
+#include "xalloc.h"
+
+struct record_reader {
+	FILE *fp;
+	const char *stage;
+	struct buf in;		/* unread input */
+	size_t scanned;		/* bytes of in already scanned for a span */
+	int depth, in_str, esc;	/* scanner state at in.s + scanned */
+	int eof, error;
+	int skipping;		/* discarding the rest of an oversized line */
+};
+
+enum scan { SCAN_MORE, SCAN_DONE, SCAN_BROKEN };
+
+struct record_reader *
+record_reader_new(FILE *fp, const char *stage)
+{
+	struct record_reader *r = xcalloc(1, sizeof *r);
+
+	r->fp = fp;
+	r->stage = stage;
+	return r;
+}
+
+void
+record_reader_free(struct record_reader *r)
+{
+	if (r == NULL)
+		return;
+	buf_free(&r->in);
+	free(r);
+}
+
+int
+record_reader_error(const struct record_reader *r)
+{
+	return r->error;
+}
+
+/* Reads what is available (at least one byte, or EOF); returns 0 or -1 at
+ * end of input. read(2), not fread(), so a record is answered as soon as
+ * its line arrives. */
+static int
+fill(struct record_reader *r)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	if (r->eof)
+		return -1;
+	do
+		n = read(fileno(r->fp), chunk, sizeof chunk);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		if (n == -1)
+			r->error = 1;
+		r->eof = 1;
+		return -1;
+	}
+	buf_add(&r->in, chunk, (size_t)n);
+	return 0;
+}
+
+static void
+scan_reset(struct record_reader *r)
+{
+	r->scanned = 0;
+	r->depth = r->in_str = r->esc = 0;
+}
+
+/* Advances the bracket scanner over the buffered bytes. */
+static enum scan
+scan(struct record_reader *r)
+{
+	for (; r->scanned < r->in.len; r->scanned++) {
+		char c = r->in.s[r->scanned];
+
+		if (r->in_str) {
+			if (r->esc)
+				r->esc = 0;
+			else if (c == '\\')
+				r->esc = 1;
+			else if (c == '"')
+				r->in_str = 0;
+			else if (c == '\n')
+				return SCAN_BROKEN;
+		} else if (c == '"')
+			r->in_str = 1;
+		else if (c == '{' || c == '[')
+			r->depth++;
+		else if ((c == '}' || c == ']') && --r->depth == 0) {
+			r->scanned++;
+			return SCAN_DONE;
+		}
+	}
+	return r->scanned > AR_MAX_RECORD ? SCAN_BROKEN : SCAN_MORE;
+}
+
+/* Copies up to AR_MAX_QUOTE bytes of s as valid UTF-8 text, replacing
+ * bytes that are not with '?', for quoting bad input in a message. */
+static void
+quote(struct buf *out, const char *s, size_t len)
+{
+	size_t i, n = len < AR_MAX_QUOTE ? len : AR_MAX_QUOTE, k;
+
+	for (i = 0; i < n; i += k) {
+		for (k = 4; k > 0; k--)
+			if (i + k <= len && json_utf8_valid(s + i, k))
+				break;
+		if (k == 0 || (unsigned char)s[i] < 0x20) {
+			buf_addc(out, (unsigned char)s[i] < 0x20 ? ' ' : '?');
+			k = 1;
+		} else
+			buf_add(out, s + i, k);
+	}
+	if (n < len)
+		buf_adds(out, "...");
+}
+
+static struct json *
+bad_input(struct record_reader *r, const char *why, const char *s, size_t len)
+{
+	struct json *rec = json_object();
+	struct buf msg = BUF_INIT;
+
+	buf_printf(&msg, "%s: '", why);
+	quote(&msg, s, len);
+	buf_addc(&msg, '\'');
+	record_set_error3(rec, r->stage, AR_E_BAD_INPUT, buf_str(&msg));
+	buf_free(&msg);
+	return rec;
+}
+
+/* Length of the first line of the buffer, its '\n' included if present. */
+static size_t
+first_line(const struct record_reader *r)
+{
+	const char *nl = memchr(r->in.s, '\n', r->in.len);
+
+	return nl != NULL ? (size_t)(nl - r->in.s) + 1 : r->in.len;
+}
+
+static void
+skip_space(struct record_reader *r)
+{
+	size_t i = 0;
+
+	while (i < r->in.len && strchr(" \t\r\n", r->in.s[i]) != NULL &&
+	    r->in.s[i] != '\0')
+		i++;
+	buf_consume(&r->in, i);
+}
+
+/* Discards the rest of an over-long line without buffering it. */
+static void
+skip_long_line(struct record_reader *r)
+{
+	const char *nl;
+
+	while ((nl = memchr(r->in.s, '\n', r->in.len)) == NULL) {
+		buf_reset(&r->in);
+		if (fill(r) == -1)
+			return;
+	}
+	buf_consume(&r->in, (size_t)(nl - r->in.s) + 1);
+}
+
+/* Parses the span in.s[0..len) and consumes `drop` bytes. */
+static struct json *
+take(struct record_reader *r, size_t len, size_t drop, enum record_status *st)
+{
+	struct json_error je;
+	struct json *v;
+	char why[192];
+
+	v = json_parse(r->in.s, len, AR_MAX_RECORD, &je);
+	if (v != NULL && v->type != JSON_OBJECT) {
+		snprintf(why, sizeof why, "record is not a JSON object but %s",
+		    json_type_name(v->type));
+		json_free(v);
+		v = NULL;
+	} else if (v == NULL)
+		snprintf(why, sizeof why, "not JSON (%s at byte %zu)", je.msg,
+		    je.off);
+	if (v == NULL) {
+		v = bad_input(r, why, r->in.s, len);
+		*st = RECORD_BAD;
+	} else
+		*st = RECORD_OK;
+	buf_consume(&r->in, drop);
+	scan_reset(r);
+	return v;
+}
+
+enum record_status
+record_read(struct record_reader *r, struct json **out)
+{
+	enum record_status st;
+	enum scan sc;
+	size_t line;
+
+	*out = NULL;
+	for (;;) {
+		skip_space(r);
+		if (r->in.len > 0)
+			break;
+		if (fill(r) == -1)
+			return RECORD_EOF;
+	}
+	scan_reset(r);
+	if (r->in.s[0] != '{' && r->in.s[0] != '[') {
+		/* Not a record's start: the line is bad as a whole. */
+		while (memchr(r->in.s, '\n', r->in.len) == NULL &&
+		    r->in.len <= AR_MAX_RECORD && fill(r) == 0)
+			;
+		line = first_line(r);
+		if (line > AR_MAX_RECORD) {
+			*out = bad_input(r, "line too long", r->in.s, line);
+			skip_long_line(r);
+			return RECORD_BAD;
+		}
+		*out = take(r, line, line, &st);
+		return st;
+	}
+	while ((sc = scan(r)) == SCAN_MORE)
+		if (fill(r) == -1)
+			break;
+	if (sc == SCAN_DONE) {
+		*out = take(r, r->scanned, r->scanned, &st);
+		return st;
+	}
+	/* Unbalanced at end of input, a string across lines, or too large:
+	 * report the first line and go on after it. */
+	line = first_line(r);
+	if (sc == SCAN_BROKEN && r->scanned > AR_MAX_RECORD) {
+		*out = bad_input(r, "record larger than the limit",
+		    r->in.s, line);
+		if (line == r->in.len && r->in.s[line - 1] != '\n')
+			skip_long_line(r);
+		else
+			buf_consume(&r->in, line);
+		scan_reset(r);
+		return RECORD_BAD;
+	}
+	*out = take(r, line, line, &st);
+	return st;
+}
+
+int
+record_write(FILE *fp, const struct json *rec)
+{
+	struct buf b = BUF_INIT;
+	int rv = 0;
+
+	json_write(&b, rec);
+	buf_addc(&b, '\n');
+	if (fwrite(b.s, 1, b.len, fp) != b.len || fflush(fp) == EOF)
+		rv = -1;
+	buf_free(&b);
+	return rv;
+}
+
+void
+record_set_error3(struct json *rec, const char *stage, const char *code,
+    const char *message)
+{
+	struct json *err = json_object();
+
+	json_obj_set(err, "stage", json_stringz(stage));
+	json_obj_set(err, "code", json_stringz(code));
+	json_obj_set(err, "message", json_stringz(message));
+	json_obj_set(rec, "error", err);
+}
+
+void
+record_set_error(struct json *rec, const char *stage, const struct ar_err *e)
+{
+	record_set_error3(rec, stage, e->code ? e->code : AR_E_TRANSPORT,
+	    e->msg);
+}
+
+int
+record_has_error(const struct json *rec)
+{
+	return json_obj_get(rec, "error") != NULL;
+}
+
+int
+record_failed(const struct json *rec)
+{
+	const struct json *valid = json_obj_get(rec, "valid");
+
+	return record_has_error(rec) ||
+	    (valid != NULL && valid->type == JSON_BOOL && !valid->b);
+}
+
+int
+record_opt_str(const struct json *rec, const char *field, const char **out,
+    struct ar_err *e)
+{
+	const struct json *v = json_obj_get(rec, field);
+
+	*out = NULL;
+	if (v == NULL || v->type == JSON_NULL)
+		return 0;
+	if (v->type != JSON_STRING)
+		return err_set(e, AR_E_BAD_FIELD, "field \"%s\" must be a "
+		    "string, not %s", field, json_type_name(v->type));
+	if (strlen(v->s) != v->len)
+		return err_set(e, AR_E_BAD_FIELD, "field \"%s\" holds a NUL "
+		    "character", field);
+	*out = v->s;
+	return 0;
+}
+
+int
+record_req_str(const struct json *rec, const char *field, const char **out,
+    struct ar_err *e)
+{
+	if (record_opt_str(rec, field, out, e) == -1)
+		return -1;
+	if (*out == NULL || **out == '\0')
+		return err_set(e, AR_E_BAD_FIELD, "field \"%s\" is required "
+		    "(a non-empty string)", field);
+	return 0;
+}
+
+int
+record_close_stdout(void)
+{
+	int bad = ferror(stdout);
+
+	if (fclose(stdout) == EOF || bad) {
+		log_error("write error on standard output: %s",
+		    errno ? strerror(errno) : "I/O error");
+		return -1;
+	}
+	return 0;
+}

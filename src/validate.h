@@ -1,0 +1,39 @@
+/*
+ * validate.h - extracting the code from a model's answer and checking it.
+ */
+#ifndef AR_VALIDATE_H
+#define AR_VALIDATE_H
+#include <stddef.h>
+
+#include "buf.h"
+#include "json.h"
+
+struct validate_opts {
+	long min_chars;		/* AR_MIN_CHARS */
+	int syntax_check;	/* run the language's checker when on the machine */
+};
+
+struct validate_result {
+	char *code;		/* extracted code, owned (free()); never NULL */
+	int valid;
+	char **reasons;		/* owned strings; n_reasons of them */
+	size_t n_reasons;
+};
+
+/*
+ * Extracts the code from output (the fenced block in `language`, else the
+ * only or longest fenced block, else the whole text when it is plainly
+ * code) and checks it: too short, refusal, truncation (finish "length" or
+ * "MAX_TOKENS", an unclosed fence), degenerate repetition, syntax errors
+ * (C, Python, sh, JavaScript, ... when the checker exists). language and
+ * finish may be NULL. Thread-safe. Free res with validate_result_free().
+ */
+void validate_output(const char *output, size_t len, const char *language,
+    const char *finish, const struct validate_opts *opts,
+    struct validate_result *res);
+void validate_result_free(struct validate_result *res);
+
+/* Adds "code", "valid" and "reasons" to rec. */
+void validate_to_record(const struct validate_result *res, struct json *rec);
+
+#endif
