@@ -1,0 +1,60 @@
+/*
+ * config-dump - a test-only program: prints the settings config_load()
+ * resolved, as one JSON record (the key itself never: only where it came
+ * from), or, given operands, the URL each OLLAMA_HOST value parses to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "json.h"
+#include "log.h"
+#include "record.h"
+
+static int
+dump_urls(int n, char **hosts)
+{
+	char *url;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		url = config_ollama_url(hosts[i]);
+		printf("%s\n", url);
+		free(url);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct ar_err e;
+	struct json *rec;
+	int rv;
+
+	log_init("config-dump");
+	if (argc > 1)
+		return dump_urls(argc - 1, argv + 1);
+	if (config_load(&cfg, &e) == -1) {
+		log_error("%s", e.msg);
+		return 2;
+	}
+	rec = json_object();
+	json_obj_set(rec, "ollama_url", json_stringz(cfg.ollama_url));
+	json_obj_set(rec, "local_model", json_stringz(cfg.local_model));
+	json_obj_set(rec, "num_ctx", json_int(cfg.num_ctx));
+	json_obj_set(rec, "cloud_model", json_stringz(cfg.cloud_model));
+	json_obj_set(rec, "gemini_base_url", json_stringz(cfg.gemini_base_url));
+	json_obj_set(rec, "api_key_var", cfg.api_key_var ?
+	    json_stringz(cfg.api_key_var) : json_null());
+	json_obj_set(rec, "first_token_timeout",
+	    json_double(cfg.first_token_timeout));
+	json_obj_set(rec, "timeout", json_double(cfg.timeout));
+	json_obj_set(rec, "min_tps", json_double(cfg.min_tps));
+	json_obj_set(rec, "min_chars", json_int(cfg.min_chars));
+	rv = record_write(stdout, rec) == -1;
+	json_free(rec);
+	config_free(&cfg);
+	return rv;
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# Settings: defaults, environment, .env files, OLLAMA_HOST parsing.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup() { ar_setup; }
+
+dump() { "$AR_TEST_BIN/config-dump" "$@"; }
+
+@test "defaults are the documented ones" {
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get ollama_url <<<"$output")" "http://127.0.0.1:11434"
+	assert_equal "$(json_get local_model <<<"$output")" "deepseek-coder-v2:lite"
+	assert_equal "$(json_get num_ctx <<<"$output")" "4096"
+	assert_equal "$(json_get cloud_model <<<"$output")" "gemini-flash-latest"
+	assert_equal "$(json_get gemini_base_url <<<"$output")" "https://generativelanguage.googleapis.com"
+	assert_equal "$(json_get first_token_timeout <<<"$output")" "60"
+	assert_equal "$(json_get timeout <<<"$output")" "300"
+	assert_equal "$(json_get min_tps <<<"$output")" "5"
+	assert_equal "$(json_get min_chars <<<"$output")" "10"
+	assert_equal "$(json_get api_key_var <<<"$output")" "null"
+}
+
+@test "the environment sets every variable" {
+	AR_LOCAL_MODEL=qwen AR_NUM_CTX=2048 AR_CLOUD_MODEL=gemini-x \
+	GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:9/ AR_FIRST_TOKEN_TIMEOUT=1.5 \
+	AR_TIMEOUT=20 AR_MIN_TPS=0 AR_MIN_CHARS=3 OLLAMA_HOST=127.0.0.1:9 \
+		run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get local_model <<<"$output")" "qwen"
+	assert_equal "$(json_get num_ctx <<<"$output")" "2048"
+	assert_equal "$(json_get cloud_model <<<"$output")" "gemini-x"
+	assert_equal "$(json_get gemini_base_url <<<"$output")" "http://127.0.0.1:9"
+	assert_equal "$(json_get first_token_timeout <<<"$output")" "1.5"
+	assert_equal "$(json_get timeout <<<"$output")" "20"
+	assert_equal "$(json_get min_tps <<<"$output")" "0"
+	assert_equal "$(json_get min_chars <<<"$output")" "3"
+	assert_equal "$(json_get ollama_url <<<"$output")" "http://127.0.0.1:9"
+}
+
+@test "a malformed number is a configuration error naming the variable" {
+	AR_NUM_CTX=12abc run --separate-stderr dump
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *AR_NUM_CTX* ]]
+	[[ $stderr == *12abc* ]]
+	AR_TIMEOUT=-1 run --separate-stderr dump
+	assert_failure 2
+	[[ $stderr == *AR_TIMEOUT* ]]
+}
+
+@test "GOOGLE_API_KEY wins over GEMINI_API_KEY" {
+	GEMINI_API_KEY=g-key run --separate-stderr dump
+	assert_equal "$(json_get api_key_var <<<"$output")" "GEMINI_API_KEY"
+	GEMINI_API_KEY=g-key GOOGLE_API_KEY=o-key run --separate-stderr dump
+	assert_equal "$(json_get api_key_var <<<"$output")" "GOOGLE_API_KEY"
+	# An empty variable counts as unset.
+	GEMINI_API_KEY=g-key GOOGLE_API_KEY= run --separate-stderr dump
+	assert_equal "$(json_get api_key_var <<<"$output")" "GEMINI_API_KEY"
+}
+
+@test ".env: KEY=VALUE lines, comments, quotes and export" {
+	cat >.env <<-'EOT'
+	# a comment
+	AR_LOCAL_MODEL="quoted model"
+	export AR_CLOUD_MODEL='single'
+	AR_NUM_CTX=1024 # trailing comment
+
+	not a setting
+	AR_MIN_CHARS = 7
+	EOT
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get local_model <<<"$output")" "quoted model"
+	assert_equal "$(json_get cloud_model <<<"$output")" "single"
+	assert_equal "$(json_get num_ctx <<<"$output")" "1024"
+	assert_equal "$(json_get min_chars <<<"$output")" "7"
+}
+
+@test "the environment wins over ./.env, which wins over the XDG file" {
+	echo 'AR_LOCAL_MODEL=from-dotenv' >.env
+	echo 'AR_CLOUD_MODEL=from-dotenv' >>.env
+	mkdir -p "$HOME/.config/aurarouter"
+	printf '%s\n' AR_LOCAL_MODEL=from-xdg AR_CLOUD_MODEL=from-xdg \
+	    AR_NUM_CTX=512 >"$HOME/.config/aurarouter/env"
+	AR_LOCAL_MODEL=from-env run --separate-stderr dump
+	assert_equal "$(json_get local_model <<<"$output")" "from-env"
+	assert_equal "$(json_get cloud_model <<<"$output")" "from-dotenv"
+	assert_equal "$(json_get num_ctx <<<"$output")" "512"
+}
+
+@test "XDG_CONFIG_HOME moves the user file" {
+	mkdir -p "$BATS_TEST_TMPDIR/xdg/aurarouter"
+	echo 'AR_LOCAL_MODEL=from-xdg-home' >"$BATS_TEST_TMPDIR/xdg/aurarouter/env"
+	XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/xdg" run --separate-stderr dump
+	assert_equal "$(json_get local_model <<<"$output")" "from-xdg-home"
+}
+
+@test "a key in .env is used and a readable .env gets a warning" {
+	echo 'GEMINI_API_KEY=secret-from-file' >.env
+	chmod 644 .env
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get api_key_var <<<"$output")" "GEMINI_API_KEY"
+	[[ $stderr == *"warning: .env holds an API key"* ]]
+	[[ $stderr != *secret-from-file* ]]
+	chmod 600 .env
+	run --separate-stderr dump
+	assert_equal "$stderr" ""
+}
+
+@test "OLLAMA_HOST is parsed as Ollama parses it" {
+	run dump "" "127.0.0.1" "127.0.0.1:1234" "example.com:1234" \
+	    "http://example.com" "https://example.com" "https://example.com/ollama/" \
+	    "0.0.0.0" "0.0.0.0:5000" "[::1]" "::1" "[::]:8080" ":56789" \
+	    "example.com:99999" "ollama.com" " \"127.0.0.1:7\" "
+	assert_success
+	assert_equal "$output" "http://127.0.0.1:11434
+http://127.0.0.1:11434
+http://127.0.0.1:1234
+http://example.com:1234
+http://example.com:80
+https://example.com:443
+https://example.com:443/ollama
+http://127.0.0.1:11434
+http://127.0.0.1:5000
+http://[::1]:11434
+http://[::1]:11434
+http://[::1]:8080
+http://127.0.0.1:56789
+http://example.com:11434
+https://ollama.com:443
+http://127.0.0.1:7"
+}
