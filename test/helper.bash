@@ -100,12 +100,13 @@ mock_stop() {
 	local i
 	[ -n "${MOCK_PID:-}" ] || return 0
 	kill "$MOCK_PID" 2>/dev/null || true
+	# reaps it when it is our child; returns at once otherwise
+	wait "$MOCK_PID" 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$MOCK_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	kill -9 "$MOCK_PID" 2>/dev/null || true
-	wait "$MOCK_PID" 2>/dev/null || true
 	unset MOCK_PID
 }
 
