@@ -64,7 +64,7 @@ struct json *json_parse(const char *s, size_t len, size_t max,
 struct json *json_null(void);
 struct json *json_bool(int b);
 struct json *json_int(long long v);
-struct json *json_double(double v);	/* finite; %.17g, trimmed */
+struct json *json_double(double v);	/* shortest %.17g; NaN, Inf: 0 */
 struct json *json_string(const char *s, size_t len);
 struct json *json_stringz(const char *s);
 struct json *json_array(void);
