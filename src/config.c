@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,32 +314,100 @@ config_ollama_url(const char *value)
 	return s;
 }
 
-static int
-get_double(const char *name, double def, double min, double max,
-    double *out, struct ar_err *e)
-{
-	const char *v = config_get(name);
+/* Every setting with a value of its own: its variable, where it lives in
+ * struct config, and its bounds. One table serves the environment, the
+ * .env files and the flags. */
+enum kind { K_STR, K_URL, K_HOST, K_LONG, K_DOUBLE };
 
-	*out = def;
-	return v == NULL ? 0 : config_parse_double(v, min, max, name, out, e);
+struct setting {
+	const char *name;
+	enum kind kind;
+	size_t off;
+	double min, max;
+	const char *def;
+};
+
+#define F(m) offsetof(struct config, m)
+static const struct setting settings[] = {
+	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL },
+	{ "AR_FIRST_TOKEN_TIMEOUT", K_DOUBLE, F(first_token_timeout), 0.001,
+	    86400, NULL },
+	{ "AR_LOCAL_MODEL", K_STR, F(local_model), 0, 0, AR_DEFAULT_LOCAL_MODEL },
+	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, 1e9, NULL },
+	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, 1e6, NULL },
+	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL },
+	{ "AR_TIMEOUT", K_DOUBLE, F(timeout), 0.001, 86400, NULL },
+	{ "GOOGLE_GEMINI_BASE_URL", K_URL, F(gemini_base_url), 0, 0,
+	    AR_DEFAULT_GEMINI_BASE_URL },
+	{ "OLLAMA_HOST", K_HOST, F(ollama_url), 0, 0, "" },
+};
+#undef F
+
+static const struct setting *
+find_setting(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		if (strcmp(settings[i].name, name) == 0)
+			return &settings[i];
+	return NULL;
 }
 
-static int
-get_long(const char *name, long def, long min, long max, long *out,
-    struct ar_err *e)
+int
+config_set(struct config *cfg, const char *name, const char *value,
+    const char *what, struct ar_err *e)
 {
-	const char *v = config_get(name);
+	const struct setting *s = find_setting(name);
+	char *p;
+	double d;
+	long l;
 
-	*out = def;
-	return v == NULL ? 0 : config_parse_long(v, min, max, name, out, e);
+	if (s == NULL)
+		return err_set(e, AR_E_CONFIG, "unknown setting %s", name);
+	p = (char *)cfg + s->off;
+	switch (s->kind) {
+	case K_STR:
+		config_set_str((char **)p, value);
+		return 0;
+	case K_URL:
+		config_set_str((char **)p, value);
+		strip_slashes(*(char **)p);
+		return 0;
+	case K_HOST:
+		free(*(char **)p);
+		*(char **)p = config_ollama_url(value);
+		return 0;
+	case K_LONG:
+		if (config_parse_long(value, (long)s->min, (long)s->max, what,
+		    &l, e) == -1)
+			return -1;
+		*(long *)p = l;
+		return 0;
+	case K_DOUBLE:
+		if (config_parse_double(value, s->min, s->max, what, &d,
+		    e) == -1)
+			return -1;
+		*(double *)p = d;
+		return 0;
+	}
+	return 0;
 }
 
-static char *
-get_str(const char *name, const char *def)
+static void
+set_defaults(struct config *cfg)
 {
-	const char *v = config_get(name);
+	size_t i;
 
-	return xstrdup(v != NULL ? v : def);
+	cfg->num_ctx = AR_DEFAULT_NUM_CTX;
+	cfg->first_token_timeout = AR_DEFAULT_FIRST_TOKEN_TIMEOUT;
+	cfg->timeout = AR_DEFAULT_TIMEOUT;
+	cfg->min_tps = AR_DEFAULT_MIN_TPS;
+	cfg->min_chars = AR_DEFAULT_MIN_CHARS;
+	for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		if (settings[i].def != NULL)
+			config_set(cfg, settings[i].name, settings[i].def,
+			    settings[i].name, NULL);
 }
 
 static void
@@ -360,6 +429,9 @@ load_key(struct config *cfg)
 int
 config_load(struct config *cfg, struct ar_err *e)
 {
+	const char *v;
+	size_t i;
+
 	memset(cfg, 0, sizeof *cfg);
 	err_clear(e);
 	if (!files_loaded) {
@@ -367,25 +439,16 @@ config_load(struct config *cfg, struct ar_err *e)
 		if (load_env_files(e) == -1)
 			return -1;
 	}
-	cfg->ollama_url = config_ollama_url(config_get("OLLAMA_HOST"));
-	cfg->local_model = get_str("AR_LOCAL_MODEL", AR_DEFAULT_LOCAL_MODEL);
-	cfg->cloud_model = get_str("AR_CLOUD_MODEL", AR_DEFAULT_CLOUD_MODEL);
-	cfg->gemini_base_url = get_str("GOOGLE_GEMINI_BASE_URL",
-	    AR_DEFAULT_GEMINI_BASE_URL);
-	strip_slashes(cfg->gemini_base_url);
+	set_defaults(cfg);
 	load_key(cfg);
-	if (get_long("AR_NUM_CTX", AR_DEFAULT_NUM_CTX, 1, 16777216,
-	    &cfg->num_ctx, e) == -1 ||
-	    get_double("AR_FIRST_TOKEN_TIMEOUT", AR_DEFAULT_FIRST_TOKEN_TIMEOUT,
-	    0.001, 86400, &cfg->first_token_timeout, e) == -1 ||
-	    get_double("AR_TIMEOUT", AR_DEFAULT_TIMEOUT, 0.001, 86400,
-	    &cfg->timeout, e) == -1 ||
-	    get_double("AR_MIN_TPS", AR_DEFAULT_MIN_TPS, 0, 1e6,
-	    &cfg->min_tps, e) == -1 ||
-	    get_long("AR_MIN_CHARS", AR_DEFAULT_MIN_CHARS, 0, LONG_MAX,
-	    &cfg->min_chars, e) == -1) {
-		config_free(cfg);
-		return -1;
+	for (i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+		if ((v = config_get(settings[i].name)) == NULL)
+			continue;
+		if (config_set(cfg, settings[i].name, v, settings[i].name,
+		    e) == -1) {
+			config_free(cfg);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -55,6 +55,15 @@ int config_parse_double(const char *s, double min, double max,
 int config_parse_long(const char *s, long min, long max,
     const char *what, long *out, struct ar_err *e);
 
+/*
+ * Sets one setting by its variable name (AR_TIMEOUT, OLLAMA_HOST, ...) from
+ * text, with the checks the environment gets: flags call it too, so a flag
+ * and its variable accept the same values. `what` names the source in the
+ * error ("--timeout"). Returns 0, or -1 with e set.
+ */
+int config_set(struct config *cfg, const char *name, const char *value,
+    const char *what, struct ar_err *e);
+
 /* Replaces *slot (owned) with a copy of s. */
 void config_set_str(char **slot, const char *s);
 

@@ -23,6 +23,9 @@
  * streaming (after the first token) have passed. */
 #define AR_RATE_GRACE_S             3.0
 
+/* ar-route: how long the status check of the local model is trusted. */
+#define AR_STATUS_TTL_S             5.0
+
 /* Transport. */
 #define AR_CONNECT_TIMEOUT_S        10.0
 

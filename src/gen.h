@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "err.h"
 #include "json.h"
 
 struct gen_request {

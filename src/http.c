@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -110,6 +111,7 @@ xfer_lines(struct xfer *x)
 		len = (size_t)(nl - (b->s + start));
 		if (len > 0 && b->s[start + len - 1] == '\r')
 			len--;
+		b->s[start + len] = '\0';	/* lines are C strings too */
 		if (x->rq->on_line(x->rq->ctx, b->s + start, len) != 0) {
 			x->why = HTTP_ABORTED;
 			return -1;
@@ -211,6 +213,7 @@ http_setup(struct http *h, const struct http_req *rq, struct xfer *x)
 	CURL *c = h->curl;
 	struct curl_slist *hl = NULL;
 	const char *const *hp;
+	int typed = 0;
 	double ct = rq->connect_timeout > 0 ? rq->connect_timeout :
 	    AR_CONNECT_TIMEOUT_S;
 
@@ -237,8 +240,13 @@ http_setup(struct http *h, const struct http_req *rq, struct xfer *x)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	else
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	for (hp = rq->headers; hp != NULL && *hp != NULL; hp++)
+	for (hp = rq->headers; hp != NULL && *hp != NULL; hp++) {
+		if (strncasecmp(*hp, "content-type:", 13) == 0)
+			typed = 1;
 		hl = curl_slist_append(hl, *hp);
+	}
+	if (rq->body != NULL && !typed)
+		hl = curl_slist_append(hl, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	return hl;
 }
@@ -278,7 +286,7 @@ http_finish_lines(struct xfer *x)
 	if (x->streaming != 1 || len == 0)
 		return HTTP_OK;
 	if (x->line.s[len - 1] == '\r')
-		len--;
+		x->line.s[--len] = '\0';
 	if (x->rq->on_line(x->rq->ctx, x->line.s, len) != 0) {
 		x->why = HTTP_ABORTED;
 		return HTTP_ABORTED;

@@ -32,11 +32,16 @@ struct ollama_status {
 	int model_loaded;	/* listed in /api/ps */
 	double vram_fraction;	/* size_vram / size when loaded, else 0 */
 	char error[256];	/* why unreachable, "" otherwise */
+	const char *error_code;	/* AR_E_* for error, NULL otherwise */
 };
 
 /* Fills st from /api/version, /api/tags and /api/ps (short timeouts).
  * Returns 0 when reachable, -1 otherwise (st->error says why). */
 int ollama_status(struct ollama *o, struct ollama_status *st);
+/* The cheap check before a generation: one GET of /api/tags, filling
+ * reachable and model_pulled only. Returns 0 when reachable, -1 otherwise
+ * (st->error and st->error_code say why). */
+int ollama_check(struct ollama *o, struct ollama_status *st);
 /* The status as a record: {"backend","host","model","reachable","version",
  * "model_pulled","model_loaded","vram_fraction"[,"error"]}. Owned. */
 struct json *ollama_status_record(const struct ollama *o,

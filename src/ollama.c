@@ -1,0 +1,518 @@
+/*
+ * ollama.c - the Ollama backend: POST /api/generate streamed as NDJSON,
+ * and the status check over /api/version, /api/tags and /api/ps.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "defaults.h"
+#include "http.h"
+#include "json.h"
+#include "ollama.h"
+#include "xalloc.h"
+
+/* Status checks must answer fast. */
+#define OLLAMA_STATUS_CONNECT_S	2.0
+#define OLLAMA_STATUS_TIMEOUT_S	5.0
+/* The transfer's own budget is a backstop; on_tick enforces cfg->timeout. */
+#define OLLAMA_BACKSTOP_S	5.0
+
+struct ollama {
+	const struct config *cfg;
+	struct http *http;
+};
+
+/* The state of one streamed generation, shared by the callbacks. */
+struct ollama_stream {
+	const struct config *cfg;
+	const struct gen_request *rq;
+	struct gen_result *res;
+	struct ar_err *e;
+	double t0;		/* request start, ms */
+	double tfirst;		/* first token, ms; 0 before it */
+	long tokens;		/* chunks with a non-empty response */
+	int done;		/* the done:true line arrived */
+	int failed;		/* a callback set e */
+	long eval_count;
+	double eval_ns;
+};
+
+struct ollama *
+ollama_new(const struct config *cfg)
+{
+	struct ollama *o = xcalloc(1, sizeof *o);
+
+	o->cfg = cfg;
+	o->http = http_new();
+	if (o->http == NULL) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+void
+ollama_free(struct ollama *o)
+{
+	if (o == NULL)
+		return;
+	http_free(o->http);
+	free(o);
+}
+
+/* Copies at most AR_MAX_QUOTE bytes of s into dst, as printable ASCII. */
+static void
+ollama_quote(char *dst, size_t dstlen, const char *s, size_t len)
+{
+	size_t i, n = len < AR_MAX_QUOTE ? len : AR_MAX_QUOTE;
+
+	if (n >= dstlen)
+		n = dstlen - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	dst[n] = '\0';
+}
+
+static char *
+ollama_body(const struct config *cfg, const struct gen_request *rq,
+    size_t *len)
+{
+	struct json *req = json_object(), *opts = json_object();
+	struct buf b = BUF_INIT;
+
+	json_obj_set(req, "model", json_stringz(cfg->local_model));
+	json_obj_set(req, "prompt", json_stringz(rq->prompt));
+	if (rq->system != NULL && rq->system[0] != '\0')
+		json_obj_set(req, "system", json_stringz(rq->system));
+	json_obj_set(req, "stream", json_bool(1));
+	json_obj_set(opts, "num_ctx", json_int(cfg->num_ctx));
+	json_obj_set(opts, "temperature", json_double(AR_TEMPERATURE));
+	json_obj_set(req, "options", opts);
+	json_write(&b, req);
+	json_free(req);
+	*len = b.len;
+	return buf_detach(&b);
+}
+
+static int
+stream_fail(struct ollama_stream *st, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Fails the stream from a callback: sets e and returns -1 (abort). */
+static int
+stream_fail(struct ollama_stream *st, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	st->e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(st->e->msg, sizeof st->e->msg, fmt, ap);
+	va_end(ap);
+	st->failed = 1;
+	return -1;
+}
+
+static int
+stream_cancelled(struct ollama_stream *st)
+{
+	if (st->rq->cancel == NULL || *st->rq->cancel == 0)
+		return 0;
+	return stream_fail(st, AR_E_CANCELLED, "the request was cancelled");
+}
+
+/* Takes the metrics of the done:true line; absent fields stay 0. */
+static void
+stream_final(struct ollama_stream *st, const struct json *v)
+{
+	const char *reason = json_obj_str(v, "done_reason", NULL);
+	double d;
+
+	st->done = 1;
+	if (reason != NULL)
+		snprintf(st->res->finish, sizeof st->res->finish, "%s", reason);
+	if (json_obj_num(v, "prompt_eval_count", &d))
+		st->res->input_tokens = (long)d;
+	if (json_obj_num(v, "eval_count", &d))
+		st->eval_count = (long)d;
+	if (json_obj_num(v, "eval_duration", &d))
+		st->eval_ns = d;
+}
+
+static int
+stream_token(struct ollama_stream *st, const char *s, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (st->res->output.len + len > AR_MAX_ANSWER)
+		return stream_fail(st, AR_E_TOO_LARGE,
+		    "Ollama's answer is over %u bytes (the answer limit)",
+		    (unsigned)AR_MAX_ANSWER);
+	if (st->tokens == 0)
+		st->tfirst = http_now_ms();
+	buf_add(&st->res->output, s, len);
+	st->tokens++;
+	if (st->rq->on_progress != NULL)
+		st->rq->on_progress(st->rq->progress_ctx, st->tokens);
+	return 0;
+}
+
+/* One line of the stream: a chunk, the final line, or an error. */
+static int
+stream_line(void *ctx, const char *line, size_t len)
+{
+	struct ollama_stream *st = ctx;
+	struct json_error jerr;
+	struct json *v, *err;
+	const char *resp;
+	size_t rlen;
+	char q[AR_MAX_QUOTE + 1];
+	int rc = 0;
+
+	if (stream_cancelled(st) == -1)
+		return -1;
+	if (st->done || len == strspn(line, " \t\r"))
+		return 0;
+	v = json_parse(line, len, AR_MAX_LINE, &jerr);
+	if (v == NULL || v->type != JSON_OBJECT) {
+		json_free(v);
+		ollama_quote(q, sizeof q, line, len);
+		return stream_fail(st, AR_E_BAD_RESPONSE,
+		    "Ollama sent a line that is not a JSON object: %s", q);
+	}
+	if ((err = json_obj_get(v, "error")) != NULL) {
+		rc = stream_fail(st, AR_E_STREAM, "Ollama: %s",
+		    err->type == JSON_STRING ? err->s : "error in the stream");
+	} else {
+		if ((resp = json_obj_str(v, "response", &rlen)) != NULL)
+			rc = stream_token(st, resp, rlen);
+		if (rc == 0 && (err = json_obj_get(v, "done")) != NULL &&
+		    err->type == JSON_BOOL && err->b)
+			stream_final(st, v);
+	}
+	json_free(v);
+	return rc;
+}
+
+/* The clock: first-token timeout, whole timeout, the tokens/s floor. */
+static int
+stream_tick(void *ctx)
+{
+	struct ollama_stream *st = ctx;
+	const struct config *cfg = st->cfg;
+	double now = http_now_ms(), since, rate;
+
+	if (stream_cancelled(st) == -1)
+		return -1;
+	if (st->done)
+		return 0;
+	if (st->tokens == 0 && cfg->first_token_timeout > 0 &&
+	    now - st->t0 >= cfg->first_token_timeout * 1e3)
+		return stream_fail(st, AR_E_TIMEOUT,
+		    "no first token within %gs (AR_FIRST_TOKEN_TIMEOUT)",
+		    cfg->first_token_timeout);
+	if (cfg->timeout > 0 && now - st->t0 >= cfg->timeout * 1e3)
+		return stream_fail(st, AR_E_TIMEOUT,
+		    "no complete answer within %gs (AR_TIMEOUT)", cfg->timeout);
+	if (st->tokens == 0 || cfg->min_tps <= 0)
+		return 0;
+	since = (now - st->tfirst) / 1e3;
+	if (since < AR_RATE_GRACE_S)
+		return 0;
+	rate = (double)st->tokens / since;
+	if (rate < cfg->min_tps)
+		return stream_fail(st, AR_E_TOO_SLOW, "%.2f tokens/s, under "
+		    "the floor of %g (AR_MIN_TPS)", rate, cfg->min_tps);
+	return 0;
+}
+
+/* Ollama's {"error": "..."} text of an error body, else its start. */
+static void
+ollama_error_text(const struct buf *body, char *dst, size_t dstlen)
+{
+	struct json_error jerr;
+	struct json *v;
+	const char *msg;
+
+	v = body->len ? json_parse(body->s, body->len, AR_MAX_ERROR_BODY,
+	    &jerr) : NULL;
+	if (v != NULL && v->type == JSON_OBJECT &&
+	    (msg = json_obj_str(v, "error", NULL)) != NULL)
+		snprintf(dst, dstlen, "%s", msg);
+	else if (body->len)
+		ollama_quote(dst, dstlen, body->s, body->len);
+	else
+		snprintf(dst, dstlen, "(empty body)");
+	json_free(v);
+}
+
+static int
+ollama_status_err(const struct config *cfg, const struct http_res *hr,
+    struct ar_err *e)
+{
+	char msg[300];
+
+	ollama_error_text(&hr->body, msg, sizeof msg);
+	if (hr->status == 404)
+		return err_set(e, AR_E_MODEL, "%s (try `ollama pull %s`)", msg,
+		    cfg->local_model);
+	if (hr->status >= 500)
+		return err_set(e, AR_E_SERVER, "Ollama answered HTTP %ld: %s",
+		    hr->status, msg);
+	return err_set(e, AR_E_HTTP, "Ollama answered HTTP %ld: %s",
+	    hr->status, msg);
+}
+
+static int
+ollama_transport_err(const struct config *cfg, const struct http_res *hr,
+    const struct ollama_stream *st, struct ar_err *e)
+{
+	const char *url = cfg->ollama_url;
+
+	switch (hr->fail) {
+	case HTTP_REFUSED:
+		return err_set(e, AR_E_CONNECT, "cannot connect to Ollama at "
+		    "%s: is `ollama serve` running? (%s)", url, hr->errmsg);
+	case HTTP_RESOLVE:
+		return err_set(e, AR_E_RESOLVE, "cannot resolve the host of "
+		    "%s (%s)", url, hr->errmsg);
+	case HTTP_TIMEOUT:
+		return err_set(e, AR_E_TIMEOUT, "Ollama at %s: %s", url,
+		    hr->errmsg);
+	case HTTP_TOO_LARGE:
+		return err_set(e, AR_E_TOO_LARGE, "a line of Ollama's answer "
+		    "is over %u bytes", (unsigned)AR_MAX_LINE);
+	case HTTP_ABORTED:
+		return err_set(e, AR_E_CANCELLED, "the request was stopped");
+	default:
+		if (hr->status >= 200 && hr->status < 300)
+			return err_set(e, AR_E_CUT, "Ollama's stream broke "
+			    "after %ld tokens: %s", st->tokens, hr->errmsg);
+		return err_set(e, AR_E_TRANSPORT, "Ollama at %s: %s", url,
+		    hr->errmsg);
+	}
+}
+
+static void
+stream_timing(const struct ollama_stream *st, struct gen_result *res)
+{
+	double now = http_now_ms(), since;
+
+	res->total_ms = now - st->t0;
+	res->first_token_ms = st->tokens ? st->tfirst - st->t0 : -1;
+	res->output_tokens = st->eval_count ? st->eval_count : st->tokens;
+	since = st->tokens ? (now - st->tfirst) / 1e3 : 0;
+	if (st->eval_count > 0 && st->eval_ns > 0)
+		res->tokens_per_s = (double)st->eval_count / st->eval_ns * 1e9;
+	else if (since > 0)
+		res->tokens_per_s = (double)st->tokens / since;
+	else
+		res->tokens_per_s = 0;
+}
+
+int
+ollama_generate(struct ollama *o, const struct gen_request *rq,
+    struct gen_result *res, struct ar_err *e)
+{
+	const struct config *cfg = o->cfg;
+	struct ollama_stream st;
+	struct http_req hq;
+	struct http_res hr;
+	struct buf url = BUF_INIT;
+	char *body;
+	size_t bodylen;
+	int rc = 0;
+
+	memset(&st, 0, sizeof st);
+	st.cfg = cfg;
+	st.rq = rq;
+	st.res = res;
+	st.e = e;
+	snprintf(res->model, sizeof res->model, "%s", cfg->local_model);
+	body = ollama_body(cfg, rq, &bodylen);
+	buf_printf(&url, "%s/api/generate", cfg->ollama_url);
+	memset(&hq, 0, sizeof hq);
+	hq.method = "POST";
+	hq.url = buf_str(&url);
+	hq.body = body;
+	hq.bodylen = bodylen;
+	hq.timeout = cfg->timeout > 0 ? cfg->timeout + OLLAMA_BACKSTOP_S : 0;
+	hq.on_line = stream_line;
+	hq.on_tick = stream_tick;
+	hq.ctx = &st;
+	st.t0 = http_now_ms();
+	http_do(o->http, &hq, &hr);
+	stream_timing(&st, res);
+	if (st.failed)
+		rc = -1;
+	else if (hr.fail != HTTP_OK)
+		rc = ollama_transport_err(cfg, &hr, &st, e);
+	else if (hr.status < 200 || hr.status >= 300)
+		rc = ollama_status_err(cfg, &hr, e);
+	else if (!st.done)
+		rc = err_set(e, AR_E_CUT, "Ollama's stream ended without "
+		    "done:true after %ld tokens", st.tokens);
+	http_res_free(&hr);
+	buf_free(&url);
+	free(body);
+	return rc;
+}
+
+/* GETs base + path with the status check's short timeouts; returns the
+ * parsed JSON object (owned) or NULL with why set. */
+static struct json *
+ollama_get(struct ollama *o, const char *path, struct ollama_status *st)
+{
+	struct http_req hq;
+	struct http_res hr;
+	struct buf url = BUF_INIT;
+	struct json_error jerr;
+	struct json *v = NULL;
+
+	buf_printf(&url, "%s%s", o->cfg->ollama_url, path);
+	memset(&hq, 0, sizeof hq);
+	hq.method = "GET";
+	hq.url = buf_str(&url);
+	hq.connect_timeout = OLLAMA_STATUS_CONNECT_S;
+	hq.timeout = OLLAMA_STATUS_TIMEOUT_S;
+	if (http_do(o->http, &hq, &hr) == -1) {
+		st->error_code = hr.fail == HTTP_RESOLVE ? AR_E_RESOLVE :
+		    hr.fail == HTTP_TIMEOUT ? AR_E_TIMEOUT : AR_E_CONNECT;
+		snprintf(st->error, sizeof st->error, "cannot connect to "
+		    "Ollama at %.100s: %.120s", o->cfg->ollama_url, hr.errmsg);
+	} else if (hr.status != 200) {
+		st->error_code = hr.status >= 500 ? AR_E_SERVER : AR_E_HTTP;
+		snprintf(st->error, sizeof st->error, "%.100s answered HTTP "
+		    "%ld to %s", o->cfg->ollama_url, hr.status, path);
+	} else if ((v = json_parse(hr.body.s ? hr.body.s : "", hr.body.len,
+	    AR_MAX_ANSWER, &jerr)) == NULL || v->type != JSON_OBJECT) {
+		st->error_code = AR_E_BAD_RESPONSE;
+		snprintf(st->error, sizeof st->error, "%.100s sent a bad "
+		    "answer to %s", o->cfg->ollama_url, path);
+		json_free(v);
+		v = NULL;
+	}
+	http_res_free(&hr);
+	buf_free(&url);
+	return v;
+}
+
+/* A model name with its tag: a name without one means ":latest". */
+static char *
+ollama_full_name(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, name);
+	if (strchr(slash ? slash : name, ':') == NULL)
+		buf_adds(&b, ":latest");
+	return buf_detach(&b);
+}
+
+/* The entry of list->models naming cfg->local_model, or NULL. */
+static const struct json *
+ollama_find_model(const struct json *list, const char *model)
+{
+	const struct json *models = json_obj_get(list, "models");
+	const char *keys[] = { "name", "model" }, *s;
+	char *want, *have;
+	size_t i, k;
+	int found;
+
+	if (models == NULL || models->type != JSON_ARRAY)
+		return NULL;
+	want = ollama_full_name(model);
+	for (i = 0; i < models->n; i++) {
+		for (k = 0; k < 2; k++) {
+			if ((s = json_obj_str(models->items[i], keys[k],
+			    NULL)) == NULL)
+				continue;
+			have = ollama_full_name(s);
+			found = strcmp(have, want) == 0;
+			free(have);
+			if (found) {
+				free(want);
+				return models->items[i];
+			}
+		}
+	}
+	free(want);
+	return NULL;
+}
+
+static void
+ollama_status_ps(const struct json *ps, const char *model,
+    struct ollama_status *st)
+{
+	const struct json *m = ollama_find_model(ps, model);
+	double size = 0, vram = 0;
+
+	if (m == NULL)
+		return;
+	st->model_loaded = 1;
+	if (json_obj_num(m, "size", &size) && size > 0 &&
+	    json_obj_num(m, "size_vram", &vram))
+		st->vram_fraction = vram / size;
+}
+
+int
+ollama_status(struct ollama *o, struct ollama_status *st)
+{
+	struct json *v;
+	const char *ver;
+
+	memset(st, 0, sizeof *st);
+	if ((v = ollama_get(o, "/api/version", st)) == NULL)
+		return -1;
+	st->reachable = 1;
+	if ((ver = json_obj_str(v, "version", NULL)) != NULL)
+		snprintf(st->version, sizeof st->version, "%s", ver);
+	json_free(v);
+	if ((v = ollama_get(o, "/api/tags", st)) != NULL) {
+		st->model_pulled = ollama_find_model(v, o->cfg->local_model)
+		    != NULL;
+		json_free(v);
+	}
+	if ((v = ollama_get(o, "/api/ps", st)) != NULL) {
+		ollama_status_ps(v, o->cfg->local_model, st);
+		json_free(v);
+	}
+	return 0;
+}
+
+int
+ollama_check(struct ollama *o, struct ollama_status *st)
+{
+	struct json *v;
+
+	memset(st, 0, sizeof *st);
+	if ((v = ollama_get(o, "/api/tags", st)) == NULL)
+		return -1;
+	st->reachable = 1;
+	st->model_pulled = ollama_find_model(v, o->cfg->local_model) != NULL;
+	json_free(v);
+	return 0;
+}
+
+struct json *
+ollama_status_record(const struct ollama *o, const struct ollama_status *st)
+{
+	struct json *r = json_object();
+
+	json_obj_set(r, "backend", json_stringz("ollama"));
+	json_obj_set(r, "host", json_stringz(o->cfg->ollama_url));
+	json_obj_set(r, "model", json_stringz(o->cfg->local_model));
+	json_obj_set(r, "reachable", json_bool(st->reachable));
+	json_obj_set(r, "version", st->version[0] ?
+	    json_stringz(st->version) : json_null());
+	json_obj_set(r, "model_pulled", json_bool(st->model_pulled));
+	json_obj_set(r, "model_loaded", json_bool(st->model_loaded));
+	json_obj_set(r, "vram_fraction", json_double(st->vram_fraction));
+	if (st->error[0])
+		json_obj_set(r, "error", json_stringz(st->error));
+	return r;
+}
