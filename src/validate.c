@@ -1,0 +1,1111 @@
+/*
+ * validate.c - extract the code from a model's answer and check it.
+ *
+ * The answer is split into fenced blocks (CommonMark rules: ``` or ~~~,
+ * indented at most three spaces, closed by a fence of the same character
+ * at least as long). The checks each add one short reason; the syntax
+ * checkers run without a shell on a temporary file, with a time limit.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "defaults.h"
+#include "json.h"
+#include "log.h"
+#include "validate.h"
+#include "xalloc.h"
+
+extern char **environ;
+
+#define V_LANG_MAX	32		/* bytes of a language name kept */
+#define V_REFUSAL_SPAN	200		/* refusals are looked for this near the start */
+#define V_QUOTE_MAX	100		/* bytes of text quoted in a reason */
+#define V_CHECK_OUT_MAX	4096		/* bytes of checker output kept */
+#define V_RUN_LINES	10		/* the same line this often in a row */
+#define V_MANY_LINES	20		/* the "over half the lines" rule needs this many */
+#define V_TAIL_SPAN	400		/* bytes a trailing repeated chunk must cover */
+#define V_TAIL_MIN	8		/* ... in at least this many copies */
+#define V_TAIL_CHUNK	256		/* longest chunk looked for */
+
+/* One fenced block. */
+struct vblock {
+	char lang[V_LANG_MAX];		/* canonical language of the info string */
+	struct buf code;		/* content, fence indentation removed */
+	int closed;
+};
+
+struct vblocks {
+	struct vblock *v;
+	size_t n, cap;
+};
+
+/* ---- languages -------------------------------------------------------- */
+
+static const struct {
+	const char *alias, *canon;
+} v_langs[] = {
+	{ "bash", "bash" }, { "c", "c" }, { "c#", "csharp" },
+	{ "c++", "cpp" }, { "cc", "cpp" }, { "cjs", "javascript" },
+	{ "cpp", "cpp" }, { "cs", "csharp" }, { "csharp", "csharp" },
+	{ "cxx", "cpp" }, { "go", "go" }, { "golang", "go" }, { "h", "c" },
+	{ "hh", "cpp" }, { "hpp", "cpp" }, { "hxx", "cpp" },
+	{ "javascript", "javascript" }, { "js", "javascript" },
+	{ "kotlin", "kotlin" }, { "kt", "kotlin" }, { "mjs", "javascript" },
+	{ "node", "javascript" }, { "nodejs", "javascript" },
+	{ "perl", "perl" }, { "pl", "perl" }, { "py", "python" },
+	{ "py3", "python" }, { "python", "python" }, { "python3", "python" },
+	{ "rb", "ruby" }, { "rs", "rust" }, { "ruby", "ruby" },
+	{ "rust", "rust" }, { "sh", "sh" }, { "shell", "sh" },
+	{ "ts", "typescript" }, { "typescript", "typescript" },
+	{ "zsh", "zsh" },
+};
+
+static int
+v_langchar(int c)
+{
+	return isalnum(c) || c == '+' || c == '#' || c == '_' || c == '-';
+}
+
+/* The canonical name of the language named by s[0..len) into out
+ * ("" when none): its first word, lower case, through the alias table. */
+static void
+v_lang_canon(const char *s, size_t len, char out[V_LANG_MAX])
+{
+	size_t i = 0, n = 0, k;
+
+	while (i < len && (isspace((unsigned char)s[i]) || s[i] == '{' ||
+	    s[i] == '.'))
+		i++;
+	for (; i < len && n + 1 < V_LANG_MAX &&
+	    v_langchar((unsigned char)s[i]); i++)
+		out[n++] = (char)tolower((unsigned char)s[i]);
+	out[n] = '\0';
+	for (k = 0; k < sizeof v_langs / sizeof v_langs[0]; k++)
+		if (strcmp(out, v_langs[k].alias) == 0) {
+			strcpy(out, v_langs[k].canon);
+			return;
+		}
+}
+
+static int
+v_is_shell(const char *lang)
+{
+	return !strcmp(lang, "sh") || !strcmp(lang, "bash") ||
+	    !strcmp(lang, "zsh");
+}
+
+static int
+v_lang_match(const char *a, const char *b)
+{
+	return *a && (!strcmp(a, b) || (v_is_shell(a) && v_is_shell(b)));
+}
+
+/* ---- small text helpers ----------------------------------------------- */
+
+static int
+v_blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* Trims s[0..*len): leading blank lines and trailing white space. */
+static const char *
+v_trim_code(const char *s, size_t *len)
+{
+	const char *nl;
+
+	while (*len > 0 && (nl = memchr(s, '\n', *len)) != NULL &&
+	    v_blank(s, (size_t)(nl - s))) {
+		*len -= (size_t)(nl + 1 - s);
+		s = nl + 1;
+	}
+	while (*len > 0 && isspace((unsigned char)s[*len - 1]))
+		(*len)--;
+	if (v_blank(s, *len))
+		*len = 0;
+	return s;
+}
+
+/* Trims white space at both ends. */
+static const char *
+v_trim(const char *s, size_t *len)
+{
+	while (*len > 0 && isspace((unsigned char)*s)) {
+		s++;
+		(*len)--;
+	}
+	while (*len > 0 && isspace((unsigned char)s[*len - 1]))
+		(*len)--;
+	return s;
+}
+
+/* Length of the longest prefix of s[0..len), at most max bytes, that
+ * does not end inside a UTF-8 sequence. */
+static size_t
+v_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
+static size_t
+v_utf8_count(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Appends s[0..len) to b, bounded, with bytes that would break UTF-8 or
+ * a one-line reason replaced. */
+static void
+v_quote(struct buf *b, const char *s, size_t len, size_t max)
+{
+	size_t i, n = v_utf8_cut(s, len, max);
+	int utf8 = json_utf8_valid(s, n);
+	unsigned char c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		buf_addc(b, c < 0x20 ? ' ' : !utf8 && c > 0x7E ? '?' : s[i]);
+	}
+	if (n < len)
+		buf_adds(b, "...");
+}
+
+static void
+v_reason(struct validate_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+v_reason(struct validate_result *res, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	res->reasons = xrealloc(res->reasons,
+	    (res->n_reasons + 1) * sizeof *res->reasons);
+	res->reasons[res->n_reasons++] = buf_detach(&b);
+}
+
+/* ---- fenced blocks ---------------------------------------------------- */
+
+struct vfence {
+	char ch;		/* '`' or '~' */
+	size_t count;		/* fence length */
+	size_t indent;		/* spaces before it */
+	const char *info;	/* info string, trimmed */
+	size_t infolen;
+};
+
+/* Is line[0..len) a fence? Fills f. */
+static int
+v_fence(const char *line, size_t len, struct vfence *f)
+{
+	size_t i = 0, n;
+
+	while (i < len && i < 4 && line[i] == ' ')
+		i++;
+	if (i > 3 || i >= len || (line[i] != '`' && line[i] != '~'))
+		return 0;
+	f->indent = i;
+	f->ch = line[i];
+	for (n = 0; i < len && line[i] == f->ch; i++)
+		n++;
+	if (n < 3)
+		return 0;
+	f->count = n;
+	f->infolen = len - i;
+	f->info = v_trim(line + i, &f->infolen);
+	if (f->ch == '`' && memchr(f->info, '`', f->infolen) != NULL)
+		return 0;
+	return 1;
+}
+
+static int
+v_closes(const char *line, size_t len, const struct vfence *open)
+{
+	struct vfence f;
+
+	return v_fence(line, len, &f) && f.ch == open->ch &&
+	    f.count >= open->count && f.infolen == 0;
+}
+
+static struct vblock *
+v_block_new(struct vblocks *bs, const struct vfence *f)
+{
+	struct vblock *b;
+
+	if (bs->n == bs->cap) {
+		bs->cap = bs->cap ? bs->cap * 2 : 4;
+		bs->v = xrealloc(bs->v, bs->cap * sizeof *bs->v);
+	}
+	b = &bs->v[bs->n++];
+	memset(b, 0, sizeof *b);
+	v_lang_canon(f->info, f->infolen, b->lang);
+	return b;
+}
+
+/* Adds a content line, less up to indent leading spaces. */
+static void
+v_block_line(struct vblock *b, const char *line, size_t len, size_t indent)
+{
+	size_t i;
+
+	for (i = 0; i < indent && i < len && line[i] == ' '; i++)
+		;
+	buf_add(&b->code, line + i, len - i);
+	buf_addc(&b->code, '\n');
+}
+
+static void
+v_find_blocks(const char *s, size_t len, struct vblocks *bs)
+{
+	struct vblock *cur = NULL;
+	struct vfence open;
+	const char *p = s, *end = s + len, *nl;
+	size_t n;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (nl ? nl : end) - p;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (cur == NULL && v_fence(p, n, &open))
+			cur = v_block_new(bs, &open);
+		else if (cur != NULL && v_closes(p, n, &open)) {
+			cur->closed = 1;
+			cur = NULL;
+		} else if (cur != NULL)
+			v_block_line(cur, p, n, open.indent);
+		p = nl ? nl + 1 : end;
+	}
+}
+
+static void
+v_blocks_free(struct vblocks *bs)
+{
+	size_t i;
+
+	for (i = 0; i < bs->n; i++)
+		buf_free(&bs->v[i].code);
+	free(bs->v);
+}
+
+/* The block in lang (the longest such), else the only one, else the
+ * longest; NULL when there is none. */
+static const struct vblock *
+v_pick(const struct vblocks *bs, const char *lang)
+{
+	const struct vblock *best = NULL;
+	size_t i;
+
+	for (i = 0; i < bs->n; i++)
+		if (v_lang_match(lang, bs->v[i].lang) &&
+		    (best == NULL || bs->v[i].code.len > best->code.len))
+			best = &bs->v[i];
+	if (best != NULL)
+		return best;
+	for (i = 0; i < bs->n; i++)
+		if (best == NULL || bs->v[i].code.len > best->code.len)
+			best = &bs->v[i];
+	return best;
+}
+
+/* ---- prose, code and refusals ------------------------------------------ */
+
+static int
+v_prose_line(const char *l, size_t n)
+{
+	size_t i, words = 1;
+
+	if (n == 0 || !isalpha((unsigned char)l[0]))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (l[i] != '\0' && strchr("(){}[];=<>#$_`|&*\\@", l[i]))
+			return 0;
+		if (l[i] == ' ' && i + 1 < n && l[i + 1] != ' ')
+			words++;
+	}
+	if (words < 3)
+		return 0;
+	return isupper((unsigned char)l[0]) ||
+	    (l[n - 1] != '\0' && strchr(".!?:,", l[n - 1]) != NULL);
+}
+
+/* Is the unfenced text s[0..len) plainly code: its first line and at
+ * least three lines in four not prose? */
+static int
+v_plain_code(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len, *nl;
+	size_t n, lines = 0, prose = 0;
+	int first = -1, is;
+
+	for (; p < end; p = nl ? nl + 1 : end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (nl ? nl : end) - p;
+		if (v_blank(p, n))
+			continue;
+		while (n > 0 && isspace((unsigned char)p[n - 1]))
+			n--;
+		is = v_prose_line(p, n);
+		if (first == -1)
+			first = is;
+		lines++;
+		prose += is;
+	}
+	return lines > 0 && first == 0 && prose * 4 <= lines;
+}
+
+static const char *const v_refusals[] = {
+	"I'm sorry", "I am sorry", "I cannot", "I can't", "I can not",
+	"As an AI", "I apologize", "I'm unable", "I am unable", NULL
+};
+
+/* Does s start with pat, case-insensitively, where pat's "'" also
+ * matches a right single quotation mark? Returns the length matched. */
+static size_t
+v_match(const char *s, size_t len, const char *pat)
+{
+	size_t i = 0;
+
+	for (; *pat; pat++) {
+		if (*pat == '\'' && i + 3 <= len &&
+		    !memcmp(s + i, "\xE2\x80\x99", 3)) {
+			i += 3;
+			continue;
+		}
+		if (i >= len || tolower((unsigned char)s[i]) !=
+		    tolower((unsigned char)*pat))
+			return 0;
+		i++;
+	}
+	return i;
+}
+
+/* Is there a refusal near the start of s? */
+static int
+v_refusal(const char *s, size_t len)
+{
+	size_t i, k, span = len < V_REFUSAL_SPAN ? len : V_REFUSAL_SPAN;
+
+	for (i = 0; i < span; i++) {
+		if (i > 0 && !isspace((unsigned char)s[i - 1]) &&
+		    !strchr(".,;:!?(*_", s[i - 1]))
+			continue;
+		for (k = 0; v_refusals[k] != NULL; k++)
+			if (v_match(s + i, len - i, v_refusals[k]))
+				return 1;
+	}
+	return 0;
+}
+
+/* ---- repetition ---------------------------------------------------- */
+
+struct vline {
+	const char *s;
+	size_t len;
+};
+
+static int
+v_line_cmp(const void *a, const void *b)
+{
+	const struct vline *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	if (c != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int
+v_trivial(const struct vline *l)
+{
+	size_t i, alnum = 0;
+
+	for (i = 0; i < l->len; i++)
+		alnum += isalnum((unsigned char)l->s[i]) != 0;
+	return alnum < 2;
+}
+
+/* The non-blank lines of s, trimmed; *n of them (free the array). */
+static struct vline *
+v_lines(const char *s, size_t len, size_t *n)
+{
+	const char *p = s, *end = s + len, *nl;
+	struct vline *v = NULL;
+	size_t cap = 0, k;
+
+	*n = 0;
+	for (; p < end; p = nl ? nl + 1 : end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		k = (nl ? nl : end) - p;
+		if (v_blank(p, k))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		v[*n].len = k;
+		v[*n].s = v_trim(p, &v[*n].len);
+		(*n)++;
+	}
+	return v;
+}
+
+/* The same non-trivial line V_RUN_LINES times in a row. */
+static int
+v_rep_run(struct validate_result *res, const struct vline *v, size_t n)
+{
+	size_t i, run = 1;
+	struct buf q = BUF_INIT;
+
+	for (i = 1; i < n; i++) {
+		run = v_line_cmp(&v[i], &v[i - 1]) == 0 ? run + 1 : 1;
+		if (run >= V_RUN_LINES && !v_trivial(&v[i]))
+			break;
+	}
+	if (i >= n)
+		return 0;
+	while (i + 1 < n && v_line_cmp(&v[i + 1], &v[i]) == 0) {
+		i++;
+		run++;
+	}
+	v_quote(&q, v[i].s, v[i].len, 40);
+	v_reason(res, "degenerate repetition: a line repeated %zu times in "
+	    "a row: %s", run, buf_str(&q));
+	buf_free(&q);
+	return 1;
+}
+
+/* One non-trivial line making up over half of V_MANY_LINES or more. */
+static int
+v_rep_many(struct validate_result *res, const struct vline *v, size_t n)
+{
+	struct vline *s;
+	struct buf q = BUF_INIT;
+	size_t i, run = 1, best = 0, at = 0;
+
+	if (n < V_MANY_LINES)
+		return 0;
+	s = xmalloc(n * sizeof *s);
+	memcpy(s, v, n * sizeof *s);
+	qsort(s, n, sizeof *s, v_line_cmp);
+	for (i = 1; i <= n; i++) {
+		if (i < n && v_line_cmp(&s[i], &s[i - 1]) == 0) {
+			run++;
+			continue;
+		}
+		if (run > best && !v_trivial(&s[i - 1])) {
+			best = run;
+			at = i - 1;
+		}
+		run = 1;
+	}
+	if (best * 2 > n) {
+		v_quote(&q, s[at].s, s[at].len, 40);
+		v_reason(res, "degenerate repetition: %zu of %zu lines are "
+		    "the same line: %s", best, n, buf_str(&q));
+		buf_free(&q);
+	}
+	free(s);
+	return best * 2 > n;
+}
+
+/* A chunk repeated at the end of s, as a looping model writes it. */
+static int
+v_rep_tail(struct validate_result *res, const char *s, size_t len)
+{
+	size_t p, k;
+	const char *chunk;
+
+	for (p = 1; p <= V_TAIL_CHUNK && p * V_TAIL_MIN <= len; p++) {
+		chunk = s + len - p;
+		if (v_blank(chunk, p))
+			continue;
+		for (k = 1; (k + 1) * p <= len &&
+		    !memcmp(s + len - (k + 1) * p, chunk, p); k++)
+			if (k + 1 >= V_TAIL_MIN && (k + 1) * p >= V_TAIL_SPAN) {
+				v_reason(res, "degenerate repetition: the text "
+				    "ends with a %zu-byte chunk repeated %zu "
+				    "times or more", p, k + 1);
+				return 1;
+			}
+	}
+	return 0;
+}
+
+static void
+v_repetition(struct validate_result *res, const char *s, size_t len)
+{
+	struct vline *v;
+	size_t n;
+
+	v = v_lines(s, len, &n);
+	if (!v_rep_run(res, v, n) && !v_rep_many(res, v, n))
+		v_rep_tail(res, s, len);
+	free(v);
+}
+
+/* ---- syntax checkers ----------------------------------------------- */
+
+/* Stands for the temporary file in a checker's argv. */
+static const char v_file_arg[] = "FILE";
+#define V_FILE v_file_arg
+
+#define V_PY_CHECK \
+	"import sys\n" \
+	"p = sys.argv[1]\n" \
+	"try:\n" \
+	"    compile(open(p, 'rb').read(), p, 'exec', dont_inherit=True)\n" \
+	"except (SyntaxError, ValueError) as e:\n" \
+	"    sys.stderr.write('%s:%s: %s: %s\\n' % (p, " \
+	"getattr(e, 'lineno', None) or '?', type(e).__name__, " \
+	"getattr(e, 'msg', None) or e))\n" \
+	"    sys.exit(1)\n"
+
+struct vchecker {
+	const char *lang;
+	const char *suffix;
+	const char *progs[4];		/* the first found in PATH is used */
+	const char *args[6];		/* after the program name */
+};
+
+static const struct vchecker v_checkers[] = {
+	{ "c", ".c", { "cc", "gcc", "clang", NULL },
+	    { "-fsyntax-only", "-x", "c", V_FILE, NULL } },
+	{ "cpp", ".cpp", { "c++", "g++", "clang++", NULL },
+	    { "-fsyntax-only", "-x", "c++", V_FILE, NULL } },
+	{ "python", ".py", { "python3", NULL },
+	    { "-c", V_PY_CHECK, V_FILE, NULL } },
+	{ "sh", ".sh", { "sh", NULL }, { "-n", V_FILE, NULL } },
+	{ "bash", ".sh", { "bash", NULL }, { "-n", V_FILE, NULL } },
+	{ "zsh", ".zsh", { "zsh", NULL }, { "-n", V_FILE, NULL } },
+	{ "javascript", ".js", { "node", "nodejs", NULL },
+	    { "--check", V_FILE, NULL } },
+};
+
+/* The full path of an executable prog found in $PATH, owned; or NULL. */
+static char *
+v_which(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	struct buf b = BUF_INIT;
+	struct stat st;
+	size_t n;
+
+	if (path == NULL || *path == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; ; p = colon + 1) {
+		colon = strchr(p, ':');
+		n = colon ? (size_t)(colon - p) : strlen(p);
+		buf_reset(&b);
+		if (n == 0)
+			buf_addc(&b, '.');
+		else
+			buf_add(&b, p, n);
+		buf_printf(&b, "/%s", prog);
+		if (stat(buf_str(&b), &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(buf_str(&b), X_OK) == 0)
+			return buf_detach(&b);
+		if (colon == NULL)
+			break;
+	}
+	buf_free(&b);
+	return NULL;
+}
+
+/* The child's environment: ours, less any API key, in the C locale.
+ * The array is owned; its strings are borrowed. */
+static char **
+v_child_env(void)
+{
+	char **env;
+	size_t i, n = 0;
+
+	for (i = 0; environ != NULL && environ[i] != NULL; i++)
+		;
+	env = xcalloc(i + 2, sizeof *env);
+	for (i = 0; environ != NULL && environ[i] != NULL; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t k = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+
+		if (memmem(environ[i], k, "API_KEY", 7) != NULL ||
+		    (k == 6 && !memcmp(environ[i], "LC_ALL", 6)))
+			continue;
+		env[n++] = environ[i];
+	}
+	env[n++] = "LC_ALL=C";
+	env[n] = NULL;
+	return env;
+}
+
+static double
+v_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Reads fd until EOF or the deadline, keeping V_CHECK_OUT_MAX bytes.
+ * Returns 0 at EOF, 1 at the deadline. */
+static int
+v_drain(int fd, struct buf *out, double deadline)
+{
+	struct pollfd pfd;
+	char tmp[4096];
+	double left;
+	ssize_t n;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if ((left = deadline - v_now()) <= 0)
+			return 1;
+		r = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r == 0 ? 1 : 0;
+		n = read(fd, tmp, sizeof tmp);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return 0;
+		if (out->len < V_CHECK_OUT_MAX)
+			buf_add(out, tmp, (size_t)n < V_CHECK_OUT_MAX - out->len ?
+			    (size_t)n : V_CHECK_OUT_MAX - out->len);
+	}
+}
+
+/* Waits for pid until the deadline. Returns 0 (status set) or 1. */
+static int
+v_wait(pid_t pid, int *status, double deadline)
+{
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r == -1 && errno != EINTR) {
+			*status = -1;
+			return 0;
+		}
+		if (v_now() >= deadline)
+			return 1;
+		usleep(10000);
+	}
+}
+
+static int
+v_spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr,
+    int outfd)
+{
+	sigset_t none, def;
+
+	posix_spawn_file_actions_init(fa);
+	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(fa, outfd, 1);
+	posix_spawn_file_actions_adddup2(fa, outfd, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+	posix_spawn_file_actions_addclosefrom_np(fa, 3);
+#endif
+	posix_spawnattr_init(attr);
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGTERM);
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &def);
+	posix_spawnattr_setpgroup(attr, 0);
+	return posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+}
+
+/* fd itself when it is above stderr, else a close-on-exec copy that is
+ * (so the child's dup2 onto 0, 1 and 2 cannot clobber it). */
+static int
+v_high_fd(int fd)
+{
+	int n;
+
+	if (fd > 2)
+		return fd;
+	n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return n;
+}
+
+/*
+ * Runs path with argv (no shell), stdin from /dev/null, stdout and stderr
+ * into out. Returns 0 when it finished (*status from waitpid), 1 when it
+ * ran out of time (killed), -1 when it could not be started.
+ */
+static int
+v_run(const char *path, char *const argv[], struct buf *out, int *status)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	double deadline = v_now() + AR_SYNTAX_TIMEOUT_S;
+	char **env;
+	pid_t pid;
+	int fds[2], rc, late;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	fds[0] = v_high_fd(fds[0]);
+	fds[1] = v_high_fd(fds[1]);
+	if (fds[0] == -1 || fds[1] == -1) {
+		if (fds[0] != -1)
+			close(fds[0]);
+		if (fds[1] != -1)
+			close(fds[1]);
+		return -1;
+	}
+	v_spawn_setup(&fa, &attr, fds[1]);
+	env = v_child_env();
+	rc = posix_spawn(&pid, path, &fa, &attr, argv, env);
+	free(env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		return -1;
+	}
+	late = v_drain(fds[0], out, deadline);
+	close(fds[0]);
+	if (!late)
+		late = v_wait(pid, status, deadline);
+	if (late) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+			;
+	}
+	return late;
+}
+
+/* Writes s[0..len) and a newline to a new temporary file with suffix;
+ * returns its fd-less path (owned) or NULL. */
+static char *
+v_tempfile(const char *s, size_t len, const char *suffix)
+{
+	const char *dir = getenv("TMPDIR");
+	struct buf b = BUF_INIT;
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	buf_printf(&b, "%s/ar-validate-XXXXXX%s", dir, suffix);
+	if ((fd = mkostemps(b.s, (int)strlen(suffix), O_CLOEXEC)) == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	while (off <= len) {
+		n = off < len ? write(fd, s + off, len - off) : write(fd, "\n", 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (close(fd) == -1 || off <= len) {
+		unlink(b.s);
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/* The line of the checker's output that says what is wrong: the first
+ * one mentioning an error, else the first non-blank one. */
+static void
+v_check_msg(struct buf *out, const char *tmp, struct buf *msg)
+{
+	struct buf clean = BUF_INIT;
+	const char *s, *p, *end, *nl, *hit = NULL, *first = NULL;
+	size_t n, tl = strlen(tmp), hitlen = 0, firstlen = 0;
+
+	for (s = buf_str(out); (p = strstr(s, tmp)) != NULL; s = p + tl) {
+		buf_add(&clean, s, (size_t)(p - s));
+		buf_adds(&clean, "<code>");
+	}
+	buf_adds(&clean, s);
+	end = clean.s ? clean.s + clean.len : NULL;
+	for (p = clean.s; p != NULL && p < end; p = nl ? nl + 1 : end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (nl ? nl : end) - p;
+		if (v_blank(p, n))
+			continue;
+		if (first == NULL) {
+			first = p;
+			firstlen = n;
+		}
+		if (memmem(p, n, "error:", 6) || memmem(p, n, "Error", 5) ||
+		    memmem(p, n, "syntax error", 12)) {
+			hit = p;
+			hitlen = n;
+			break;
+		}
+	}
+	if (hit == NULL) {
+		hit = first;
+		hitlen = firstlen;
+	}
+	if (hit != NULL) {
+		hit = v_trim(hit, &hitlen);
+		v_quote(msg, hit, hitlen, 200);
+	}
+	buf_free(&clean);
+}
+
+static const struct vchecker *
+v_checker_for(const char *lang, char **path)
+{
+	size_t i, k;
+
+	*path = NULL;
+	for (i = 0; i < sizeof v_checkers / sizeof v_checkers[0]; i++) {
+		if (strcmp(lang, v_checkers[i].lang) != 0)
+			continue;
+		for (k = 0; v_checkers[i].progs[k] != NULL; k++)
+			if ((*path = v_which(v_checkers[i].progs[k])) != NULL)
+				return &v_checkers[i];
+	}
+	return NULL;
+}
+
+/* node reads a .js file as CommonJS; ES module syntax needs .mjs. */
+static const char *
+v_suffix(const struct vchecker *c, const char *code)
+{
+	const char *p;
+
+	if (strcmp(c->lang, "javascript") != 0)
+		return c->suffix;
+	for (p = code; p != NULL; p = strchr(p, '\n')) {
+		p += *p == '\n';
+		if (!strncmp(p, "import ", 7) || !strncmp(p, "export ", 7) ||
+		    !strncmp(p, "import{", 7))
+			return ".mjs";
+	}
+	return c->suffix;
+}
+
+/* A C compiler stops at a missing header: the code could not be checked. */
+static int
+v_missing_header(const struct vchecker *c, const struct buf *out)
+{
+	return (!strcmp(c->lang, "c") || !strcmp(c->lang, "cpp")) &&
+	    out->len > 0 && strstr(out->s, "fatal error:") != NULL &&
+	    strstr(out->s, "No such file or directory") != NULL;
+}
+
+/* Runs checker c (at path) on code in a temporary file. Returns what
+ * v_run() returns; the output is in out, the file's name in *tmp. */
+static int
+v_check_run(const struct vchecker *c, const char *path, const char *code,
+    size_t len, struct buf *out, int *status, char **tmp)
+{
+	char *argv[8];
+	size_t i, k = 0;
+	int rc;
+
+	if ((*tmp = v_tempfile(code, len, v_suffix(c, code))) == NULL)
+		return -1;
+	argv[k++] = strrchr(path, '/') + 1;
+	for (i = 0; c->args[i] != NULL; i++)
+		argv[k++] = (char *)(c->args[i] == V_FILE ? *tmp : c->args[i]);
+	argv[k] = NULL;
+	rc = v_run(path, argv, out, status);
+	unlink(*tmp);
+	return rc;
+}
+
+static void
+v_syntax(struct validate_result *res, const char *lang, const char *code,
+    size_t len)
+{
+	const struct vchecker *c;
+	struct buf out = BUF_INIT, msg = BUF_INIT;
+	char *path, *tmp = NULL;
+	const char *prog, *skip = NULL;
+	int status = 0, rc;
+
+	if ((c = v_checker_for(lang, &path)) == NULL)
+		return;
+	prog = strrchr(path, '/') + 1;
+	rc = v_check_run(c, path, code, len, &out, &status, &tmp);
+	if (rc == 1)
+		skip = "timed out";
+	else if (rc == -1)
+		skip = "could not run it";
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
+		skip = "it did not finish normally";
+	else if (v_missing_header(c, &out))
+		skip = "a header is missing";
+	if (skip != NULL)
+		log_debug("syntax check by %s skipped: %s", prog, skip);
+	else if (WEXITSTATUS(status) != 0) {
+		v_check_msg(&out, tmp, &msg);
+		if (msg.len == 0)
+			buf_printf(&msg, "exit status %d", WEXITSTATUS(status));
+		v_reason(res, "syntax error (%s): %s", prog, buf_str(&msg));
+	}
+	buf_free(&out);
+	buf_free(&msg);
+	free(tmp);
+	free(path);
+}
+
+/* ---- the checks -------------------------------------------------------- */
+
+/* Why there is no code: an empty answer, a refusal, or prose. */
+static void
+v_no_code(struct validate_result *res, const char *s, size_t len,
+    size_t nblocks)
+{
+	struct buf q = BUF_INIT;
+	const char *nl;
+
+	s = v_trim(s, &len);
+	if (len == 0) {
+		v_reason(res, "empty answer");
+	} else if (v_refusal(s, len)) {
+		nl = memchr(s, '\n', len);
+		v_quote(&q, s, nl ? (size_t)(nl - s) : len, V_QUOTE_MAX);
+		v_reason(res, "refusal: %s", buf_str(&q));
+		buf_free(&q);
+	} else if (nblocks > 0) {
+		v_reason(res, "empty code block");
+	} else {
+		v_reason(res, "no code in the answer, only prose");
+	}
+}
+
+static void
+v_truncation(struct validate_result *res, const char *finish,
+    const struct vblocks *bs, const struct vblock *picked)
+{
+	const struct vblock *last = bs->n ? &bs->v[bs->n - 1] : NULL;
+
+	if (finish != NULL && (!strcasecmp(finish, "length") ||
+	    !strcasecmp(finish, "max_tokens")))
+		v_reason(res, "truncated: finish %s", finish);
+	if (last != NULL && !last->closed &&
+	    (last == picked || !v_blank(last->code.s, last->code.len)))
+		v_reason(res, "truncated: unclosed code fence");
+}
+
+/* The language to check the code as: the record's, else the fence's;
+ * a fence naming a particular shell refines a record's "sh". */
+static const char *
+v_check_lang(const char *want, const struct vblock *picked)
+{
+	if (!*want)
+		return picked ? picked->lang : "";
+	if (picked && !strcmp(want, "sh") && v_is_shell(picked->lang))
+		return picked->lang;
+	return want;
+}
+
+void
+validate_output(const char *output, size_t len, const char *language,
+    const char *finish, const struct validate_opts *opts,
+    struct validate_result *res)
+{
+	struct vblocks bs = { NULL, 0, 0 };
+	const struct vblock *picked;
+	char want[V_LANG_MAX];
+	const char *code = output;
+	size_t clen = len, nchars;
+
+	memset(res, 0, sizeof *res);
+	v_lang_canon(language ? language : "", language ? strlen(language) : 0,
+	    want);
+	v_find_blocks(output, len, &bs);
+	if ((picked = v_pick(&bs, want)) != NULL) {
+		code = picked->code.s ? picked->code.s : "";
+		clen = picked->code.len;
+	} else if (!v_plain_code(output, len))
+		clen = 0;
+	code = v_trim_code(code, &clen);
+	res->code = xstrndup(code, clen);
+	if (clen == 0)
+		v_no_code(res, output, len, bs.n);
+	else if (opts->min_chars > 0 &&
+	    (nchars = v_utf8_count(code, clen)) < (size_t)opts->min_chars)
+		v_reason(res, "code too short: %zu chars, minimum %ld",
+		    nchars, opts->min_chars);
+	if (clen > 0 && memchr(code, '\0', clen) != NULL)
+		v_reason(res, "code holds a NUL byte");
+	if (clen > 0)
+		v_repetition(res, code, clen);
+	v_truncation(res, finish, &bs, picked);
+	if (res->n_reasons == 0 && opts->syntax_check)
+		v_syntax(res, v_check_lang(want, picked), res->code, clen);
+	res->valid = res->n_reasons == 0;
+	v_blocks_free(&bs);
+}
+
+void
+validate_result_free(struct validate_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->n_reasons; i++)
+		free(res->reasons[i]);
+	free(res->reasons);
+	free(res->code);
+	memset(res, 0, sizeof *res);
+}
+
+void
+validate_to_record(const struct validate_result *res, struct json *rec)
+{
+	struct json *reasons = json_array();
+	size_t i;
+
+	for (i = 0; i < res->n_reasons; i++)
+		json_arr_push(reasons, json_stringz(res->reasons[i]));
+	json_obj_set(rec, "code", json_stringz(res->code));
+	json_obj_set(rec, "valid", json_bool(res->valid));
+	json_obj_set(rec, "reasons", reasons);
+}
