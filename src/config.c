@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "buf.h"
 #include "config.h"
@@ -19,23 +23,33 @@
 
 /* Values read from .env files, in the order they win. Written once by
  * config_load() before any thread starts; read-only afterwards. */
-struct env_var {
-	char *name;
-	char *value;
-};
-static struct env_var *file_vars;
-static size_t n_file_vars;
+static struct config_env file_env;
 static int files_loaded;
 
-static const char *
-file_get(const char *name)
+const char *
+config_env_get(const struct config_env *env, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < n_file_vars; i++)
-		if (strcmp(file_vars[i].name, name) == 0)
-			return file_vars[i].value;
+	for (i = 0; i < env->n; i++)
+		if (strcmp(env->vars[i].name, name) == 0)
+			return env->vars[i].value;
 	return NULL;
+}
+
+void
+config_env_free(struct config_env *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->n; i++) {
+		explicit_bzero(env->vars[i].value, strlen(env->vars[i].value));
+		free(env->vars[i].name);
+		free(env->vars[i].value);
+	}
+	free(env->vars);
+	env->vars = NULL;
+	env->n = 0;
 }
 
 const char *
@@ -45,7 +59,7 @@ config_get(const char *name)
 
 	if (v != NULL && *v != '\0')
 		return v;
-	v = file_get(name);
+	v = config_env_get(&file_env, name);
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
@@ -93,7 +107,7 @@ valid_name(const char *s)
 
 /* Adds one "KEY=VALUE" line; an earlier file's value wins. */
 static void
-parse_env_line(char *line)
+parse_env_line(struct config_env *env, char *line)
 {
 	char *eq, *name, *value;
 
@@ -107,12 +121,12 @@ parse_env_line(char *line)
 	*eq = '\0';
 	name = trim(line);
 	value = unquote(trim(eq + 1));
-	if (!valid_name(name) || file_get(name) != NULL)
+	if (!valid_name(name) || config_env_get(env, name) != NULL)
 		return;
-	file_vars = xrealloc(file_vars, (n_file_vars + 1) * sizeof *file_vars);
-	file_vars[n_file_vars].name = xstrdup(name);
-	file_vars[n_file_vars].value = xstrdup(value);
-	n_file_vars++;
+	env->vars = xrealloc(env->vars, (env->n + 1) * sizeof *env->vars);
+	env->vars[env->n].name = xstrdup(name);
+	env->vars[env->n].value = xstrdup(value);
+	env->n++;
 }
 
 static int
@@ -122,13 +136,42 @@ holds_key(const char *text)
 	    strstr(text, "GEMINI_API_KEY") != NULL;
 }
 
+/* One line as read (NUL-terminated; a NUL ends it early): adds its
+ * setting to env. Returns 1 if the line names an API key variable. */
+static int
+env_line(struct config_env *env, const char *line)
+{
+	char *dup = xstrdup(line);
+	int keyed = holds_key(line);
+
+	parse_env_line(env, dup);
+	free(dup);
+	return keyed;
+}
+
+void
+config_parse_env(struct config_env *env, const char *text, size_t len)
+{
+	struct buf line = BUF_INIT;
+	const char *p = text, *end = text + len, *nl;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		buf_reset(&line);
+		buf_add(&line, p, (size_t)((nl != NULL ? nl : end) - p));
+		env_line(env, buf_str(&line));
+		p = nl != NULL ? nl + 1 : end;
+	}
+	buf_free(&line);
+}
+
 /* Reads one .env file; a missing file is fine, an unreadable one is not. */
 static int
 load_env_file(const char *path, struct ar_err *e)
 {
 	FILE *fp;
 	struct stat sb;
-	char *line = NULL, *dup;
+	char *line = NULL;
 	size_t cap = 0;
 	int keyed = 0;
 
@@ -138,12 +181,8 @@ load_env_file(const char *path, struct ar_err *e)
 		return err_set(e, AR_E_CONFIG, "cannot read %s: %s", path,
 		    strerror(errno));
 	}
-	while (getline(&line, &cap, fp) != -1) {
-		dup = xstrdup(line);
-		keyed |= holds_key(line);
-		parse_env_line(dup);
-		free(dup);
-	}
+	while (getline(&line, &cap, fp) != -1)
+		keyed |= env_line(&file_env, line);
 	free(line);
 	if (keyed && fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 077))
 		log_error("warning: %s holds an API key and other users can "
@@ -246,15 +285,40 @@ split_host_port(char *hp, char **host, char **port)
 	return 0;
 }
 
+/* 1 to 5 digits, at most 65535: nothing else may stand after the ':'. */
 static int
 valid_port(const char *p)
 {
-	char *end;
-	long v;
+	size_t n = strspn(p, "0123456789");
 
-	errno = 0;
-	v = strtol(p, &end, 10);
-	return end != p && *end == '\0' && errno == 0 && v >= 0 && v <= 65535;
+	return n > 0 && n <= 5 && p[n] == '\0' && strtol(p, NULL, 10) <= 65535;
+}
+
+#define URL_UNRESERVED "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789-._~"
+
+/* Nonzero if host can stand in a URL as it is: an IPv6 address, or a
+ * name or IPv4 address of unreserved characters with an optional
+ * "user@" in front. */
+static int
+valid_host(const char *host)
+{
+	struct in6_addr a6;
+	const char *at = strchr(host, '@');
+
+	if (strchr(host, ':') != NULL)
+		return inet_pton(AF_INET6, host, &a6) == 1;
+	if (at != NULL && (at == host || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL))
+		return 0;
+	return host[strspn(host, URL_UNRESERVED "@")] == '\0';
+}
+
+/* Nonzero if path is a URL path without query, fragment or blanks. */
+static int
+valid_path(const char *path)
+{
+	return path[strspn(path, URL_UNRESERVED "!$&'()*+,;=:@/%")] == '\0';
 }
 
 char *
@@ -275,15 +339,23 @@ config_ollama_url(const char *value)
 	}
 	if ((hp = strstr(start, "://")) != NULL) {
 		*hp = '\0';
-		scheme = start;
 		hp += 3;
-		defport = strcmp(scheme, "https") == 0 ? "443" : "80";
+		if (strcasecmp(start, "http") == 0)
+			defport = "80";
+		else if (strcasecmp(start, "https") == 0)
+			scheme = "https", defport = "443";
+		else
+			hp = NULL;	/* a scheme Ollama cannot speak */
 	} else if (strcmp(start, "ollama.com") == 0) {
 		scheme = "https";
 		hp = start;
 		defport = "443";
 	} else
 		hp = start;
+	if (hp == NULL) {
+		free(s);
+		return NULL;
+	}
 	path = strchr(hp, '/');
 	if (path != NULL)
 		*path++ = '\0';
@@ -302,6 +374,10 @@ config_ollama_url(const char *value)
 		host = "127.0.0.1";
 	else if (strcmp(host, "::") == 0)
 		host = "::1";
+	if (!valid_host(host) || (path != NULL && !valid_path(path))) {
+		free(s);
+		return NULL;
+	}
 	if (strchr(host, ':') != NULL)
 		buf_printf(&url, "%s://[%s]:%s", scheme, host, port);
 	else
@@ -359,13 +435,15 @@ config_set(struct config *cfg, const char *name, const char *value,
     const char *what, struct ar_err *e)
 {
 	const struct setting *s = find_setting(name);
-	char *p;
+	char *p, *url;
 	double d;
 	long l;
 
 	if (s == NULL)
 		return err_set(e, AR_E_CONFIG, "unknown setting %s", name);
 	p = (char *)cfg + s->off;
+	if (s->kind == K_STR && *value == '\0')
+		return err_set(e, AR_E_CONFIG, "%s: must not be empty", what);
 	switch (s->kind) {
 	case K_STR:
 		config_set_str((char **)p, value);
@@ -375,8 +453,12 @@ config_set(struct config *cfg, const char *name, const char *value,
 		strip_slashes(*(char **)p);
 		return 0;
 	case K_HOST:
+		if ((url = config_ollama_url(value)) == NULL)
+			return err_set(e, AR_E_CONFIG, "%s: not a usable Ollama "
+			    "address (want host, host:port or an http:// or "
+			    "https:// URL)", what);
 		free(*(char **)p);
-		*(char **)p = config_ollama_url(value);
+		*(char **)p = url;
 		return 0;
 	case K_LONG:
 		if (config_parse_long(value, (long)s->min, (long)s->max, what,

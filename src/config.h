@@ -44,9 +44,35 @@ const char *config_get(const char *name);
  * "host", "host:port", "[v6]:port" or a URL; no scheme means http and port
  * 11434, a scheme means that scheme's port; a path is kept; 0.0.0.0 becomes
  * 127.0.0.1 and [::] becomes [::1]; empty means the default. Returns a new
- * URL string without a trailing '/', owned by the caller.
+ * URL string without a trailing '/', owned by the caller, or NULL when the
+ * value is unusable: a scheme other than http or https (any case), a host
+ * that is neither a name of letters, digits and "-._~" (an optional
+ * "user@" in front) nor an IPv6 address, or a path holding white space,
+ * '?', '#' or other bytes a URL path cannot hold as they are.
  */
 char *config_ollama_url(const char *host);
+
+/*
+ * A table of .env settings, in the order they win (the first line of a
+ * name wins). Owned by the caller: start it zeroed ({ NULL, 0 }) and free
+ * it with config_env_free().
+ */
+struct config_env_var {
+	char *name;
+	char *value;
+};
+struct config_env {
+	struct config_env_var *vars;
+	size_t n;
+};
+
+/* Adds the settings of .env text (text[0..len), lines split at '\n') to
+ * env with the line parser config_load() runs on every .env file; names
+ * already in env keep their value. For tests and the fuzzer. */
+void config_parse_env(struct config_env *env, const char *text, size_t len);
+/* The value of name in env (borrowed), or NULL. */
+const char *config_env_get(const struct config_env *env, const char *name);
+void config_env_free(struct config_env *env);
 
 /* Parses a number of seconds (decimals allowed) in [min, max]; returns 0,
  * or -1 with e naming `what`. Uses an end-pointer check, never atoi. */

@@ -540,6 +540,30 @@ gemini_on_tick(void *ctx)
 	return st->rq->cancel != NULL && *st->rq->cancel;
 }
 
+static void
+gemini_result_reset(struct gen_result *r)
+{
+	buf_reset(&r->output);
+	r->model[0] = '\0';
+	r->input_tokens = r->output_tokens = 0;
+	r->first_token_ms = -1;
+	r->total_ms = r->tokens_per_s = 0;
+	r->finish[0] = '\0';
+}
+
+/* Starts one try's SSE state over an emptied res. */
+static void
+gemini_stream_init(struct gemini_stream *st, const struct gen_request *rq,
+    struct gen_result *res, double t0, struct gemini_fail *f)
+{
+	memset(st, 0, sizeof *st);
+	st->rq = rq;
+	st->res = res;
+	st->t0 = t0;
+	st->fail = f;
+	gemini_result_reset(res);
+}
+
 /* Judges a complete 200 stream. Returns 0 if it holds an answer. */
 static int
 gemini_stream_end(struct gemini_stream *st)
@@ -582,17 +606,6 @@ gemini_stream_end(struct gemini_stream *st)
 	return -gemini_stop(st, AR_E_EMPTY, m);
 }
 
-static void
-gemini_result_reset(struct gen_result *r)
-{
-	buf_reset(&r->output);
-	r->model[0] = '\0';
-	r->input_tokens = r->output_tokens = 0;
-	r->first_token_ms = -1;
-	r->total_ms = r->tokens_per_s = 0;
-	r->finish[0] = '\0';
-}
-
 /* Fills the timing of a finished answer. */
 static void
 gemini_timing(const struct gemini_call *c, double try0, struct gen_result *r)
@@ -619,15 +632,13 @@ gemini_try(struct gemini *g, const struct gemini_call *c,
 	double left = c->budget_ms - (try0 - c->t0);
 	int rc;
 
-	memset(&st, 0, sizeof st);
-	st.rq = rq, st.res = res, st.t0 = c->t0, st.fail = f;
+	gemini_stream_init(&st, rq, res, c->t0, f);
 	memset(&hq, 0, sizeof hq);
 	hq.method = "POST", hq.url = c->url, hq.headers = c->headers;
 	hq.body = c->body, hq.bodylen = c->bodylen;
 	hq.timeout = left / 1000.0;
 	hq.on_line = gemini_on_line, hq.on_tick = gemini_on_tick;
 	hq.ctx = &st;
-	gemini_result_reset(res);
 	rc = http_do(g->http, &hq, &hr);
 	if (rc == -1 && hr.fail == HTTP_ABORTED && f->code == NULL)
 		gemini_fail_set(f, AR_E_CANCELLED, "the request was cancelled");
@@ -912,10 +923,7 @@ gemini_new(const struct config *cfg)
 	struct gemini *g = xcalloc(1, sizeof *g);
 
 	g->cfg = cfg;
-	if ((g->http = http_new()) == NULL) {
-		free(g);
-		return NULL;
-	}
+	g->http = http_new();
 	g->rng = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^
 	    (uint32_t)(uintptr_t)g;
 	if (g->rng == 0)
@@ -930,4 +938,44 @@ gemini_free(struct gemini *g)
 		return;
 	http_free(g->http);
 	free(g);
+}
+
+int
+gemini_parse_stream(const char *data, size_t len, struct gen_result *res,
+    struct ar_err *e)
+{
+	static const struct gen_request none;
+	struct gemini_stream st;
+	struct gemini_fail f;
+	struct buf line = BUF_INIT;
+	const char *p = data, *end = data + len, *nl;
+	size_t n;
+	int rc = 0;
+
+	memset(&f, 0, sizeof f);
+	gemini_stream_init(&st, &none, res, http_now_ms(), &f);
+	while (rc == 0 && p < end) {	/* lines as http.h splits them */
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > AR_MAX_LINE) {
+			rc = gemini_stop(&st, AR_E_TOO_LARGE, "a Gemini SSE "
+			    "event is over its size limit");
+			break;
+		}
+		buf_reset(&line);
+		buf_add(&line, p, n);
+		if (n > 0 && line.s[n - 1] == '\r')
+			line.s[--line.len] = '\0';
+		rc = gemini_on_line(&st, line.s, line.len);
+		p = nl != NULL ? nl + 1 : end;
+	}
+	if (rc == 0)
+		gemini_stream_end(&st);
+	buf_free(&line);
+	buf_free(&st.data);
+	buf_free(&st.raw);
+	if (f.code == NULL)
+		return 0;
+	gemini_final(&f, 1, e);
+	return -1;
 }

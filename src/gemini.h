@@ -26,4 +26,15 @@ void gemini_free(struct gemini *g);
 int gemini_generate(struct gemini *g, const struct gen_request *rq,
     struct gen_result *res, struct ar_err *e);
 
+/*
+ * Parses a whole streamGenerateContent SSE body held in memory with the
+ * event parser the streaming path uses (lines split as http.h splits
+ * them), and judges it as a try's 200 stream is judged. Returns 0 with
+ * res filled, or -1 with e set (bad_response, stream_error, stream_cut,
+ * blocked, empty_answer, too_large). No retries, no timeouts. For tests
+ * and the fuzzer (test/fuzz/).
+ */
+int gemini_parse_stream(const char *data, size_t len, struct gen_result *res,
+    struct ar_err *e);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "gen.h"
+#include "log.h"
 #include "prompt.h"
 #include "record.h"
 #include "xalloc.h"
@@ -127,4 +128,35 @@ gen_request_from_record(const struct json *rec, char **sys, char **prompt,
 		return gen_from_task(rec, sys, prompt, e);
 	return err_set(e, AR_E_BAD_FIELD,
 	    "record has neither \"prompt\" nor \"task\"");
+}
+
+void
+gen_record(struct json *rec, const char *stage, const char *backend,
+    gen_fn fn, void *client)
+{
+	struct gen_request rq = { 0 };
+	struct gen_result res;
+	struct ar_err e;
+	char *sys = NULL, *prompt = NULL;
+	int rc;
+
+	gen_result_init(&res);
+	rc = gen_request_from_record(rec, &sys, &prompt, &e);
+	if (rc == 0) {
+		rq.system = sys;
+		rq.prompt = prompt;
+		rc = fn(client, &rq, &res, &e);
+	}
+	if (rc == 0) {
+		log_debug("%s: first token %.1f ms, total %.1f ms, "
+		    "%.2f tokens/s, %ld tokens", res.model, res.first_token_ms,
+		    res.total_ms, res.tokens_per_s, res.output_tokens);
+		gen_result_to_record(&res, backend, rec);
+	} else {
+		record_set_error(rec, stage, &e);
+		log_error("%s: %s", e.code, e.msg);
+	}
+	gen_result_free(&res);
+	free(sys);
+	free(prompt);
 }

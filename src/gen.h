@@ -52,4 +52,16 @@ void gen_result_to_record(const struct gen_result *r, const char *backend,
 int gen_request_from_record(const struct json *rec, char **sys,
     char **prompt, struct ar_err *e);
 
+/* One backend call: ollama_generate() or gemini_generate() on its client. */
+typedef int (*gen_fn)(void *client, const struct gen_request *rq,
+    struct gen_result *res, struct ar_err *e);
+
+/*
+ * What a stage program does with one record: builds the request from it
+ * (gen_request_from_record), calls fn, and adds the result's fields, or
+ * an error {stage, code, message} that is also logged.
+ */
+void gen_record(struct json *rec, const char *stage, const char *backend,
+    gen_fn fn, void *client);
+
 #endif

@@ -49,10 +49,11 @@ http_new(void)
 {
 	struct http *h = xcalloc(1, sizeof *h);
 
-	h->curl = curl_easy_init();
-	if (h->curl == NULL) {
-		free(h);
-		return NULL;
+	/* curl_easy_init() fails only when memory runs out: die as
+	 * xmalloc() does, so callers need no NULL check. */
+	if ((h->curl = curl_easy_init()) == NULL) {
+		fputs("aurarouter: cannot create a libcurl handle\n", stderr);
+		exit(2);
 	}
 	return h;
 }

@@ -66,6 +66,8 @@ struct http_res {
 
 /* Once per process, before threads. Returns 0 or -1. */
 int http_global_init(void);
+/* A new client; never NULL (exits like xmalloc when libcurl cannot
+ * allocate a handle). */
 struct http *http_new(void);
 void http_free(struct http *h);
 

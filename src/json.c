@@ -842,6 +842,11 @@ json_double(double d)
 
 	if (!isfinite(d))
 		return number_text("0");
+	if (d == floor(d) && fabs(d) < 1e15) {
+		/* Whole numbers read best without an exponent: 60, not 6e+01. */
+		snprintf(tmp, sizeof(tmp), "%.0f", d);
+		return number_text(strcmp(tmp, "-0") == 0 ? "0" : tmp);
+	}
 	for (prec = 1; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
 		if ((p = strchr(tmp, ',')) != NULL)

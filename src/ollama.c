@@ -46,10 +46,6 @@ ollama_new(const struct config *cfg)
 
 	o->cfg = cfg;
 	o->http = http_new();
-	if (o->http == NULL) {
-		free(o);
-		return NULL;
-	}
 	return o;
 }
 
@@ -75,6 +71,19 @@ ollama_quote(char *dst, size_t dstlen, const char *s, size_t len)
 		dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 	}
 	dst[n] = '\0';
+}
+
+/* Copies Ollama's text s into dst as one line: control characters
+ * become spaces, so a message never spans lines. */
+static void
+ollama_oneline(char *dst, size_t dstlen, const char *s)
+{
+	char *p;
+
+	snprintf(dst, dstlen, "%s", s);
+	for (p = dst; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 }
 
 static char *
@@ -169,7 +178,7 @@ stream_line(void *ctx, const char *line, size_t len)
 	struct json *v, *err;
 	const char *resp;
 	size_t rlen;
-	char q[AR_MAX_QUOTE + 1];
+	char q[AR_MAX_QUOTE + 1], m[400];
 	int rc = 0;
 
 	if (stream_cancelled(st) == -1)
@@ -184,8 +193,9 @@ stream_line(void *ctx, const char *line, size_t len)
 		    "Ollama sent a line that is not a JSON object: %s", q);
 	}
 	if ((err = json_obj_get(v, "error")) != NULL) {
-		rc = stream_fail(st, AR_E_STREAM, "Ollama: %s",
-		    err->type == JSON_STRING ? err->s : "error in the stream");
+		ollama_oneline(m, sizeof m, err->type == JSON_STRING ?
+		    err->s : "error in the stream");
+		rc = stream_fail(st, AR_E_STREAM, "Ollama: %s", m);
 	} else {
 		if ((resp = json_obj_str(v, "response", &rlen)) != NULL)
 			rc = stream_token(st, resp, rlen);
@@ -195,6 +205,30 @@ stream_line(void *ctx, const char *line, size_t len)
 	}
 	json_free(v);
 	return rc;
+}
+
+static void
+stream_init(struct ollama_stream *st, const struct config *cfg,
+    const struct gen_request *rq, struct gen_result *res, struct ar_err *e)
+{
+	memset(st, 0, sizeof *st);
+	st->cfg = cfg;
+	st->rq = rq;
+	st->res = res;
+	st->e = e;
+	st->t0 = http_now_ms();
+}
+
+/* Judges a stream whose body arrived whole. Returns 0 or -1 with e set. */
+static int
+stream_end(struct ollama_stream *st)
+{
+	if (st->failed)
+		return -1;
+	if (!st->done)
+		return err_set(st->e, AR_E_CUT, "Ollama's stream ended without "
+		    "done:true after %ld tokens", st->tokens);
+	return 0;
 }
 
 /* The clock: first-token timeout, whole timeout, the tokens/s floor. */
@@ -241,7 +275,7 @@ ollama_error_text(const struct buf *body, char *dst, size_t dstlen)
 	    &jerr) : NULL;
 	if (v != NULL && v->type == JSON_OBJECT &&
 	    (msg = json_obj_str(v, "error", NULL)) != NULL)
-		snprintf(dst, dstlen, "%s", msg);
+		ollama_oneline(dst, dstlen, msg);
 	else if (body->len)
 		ollama_quote(dst, dstlen, body->s, body->len);
 	else
@@ -326,11 +360,7 @@ ollama_generate(struct ollama *o, const struct gen_request *rq,
 	size_t bodylen;
 	int rc = 0;
 
-	memset(&st, 0, sizeof st);
-	st.cfg = cfg;
-	st.rq = rq;
-	st.res = res;
-	st.e = e;
+	stream_init(&st, cfg, rq, res, e);
 	snprintf(res->model, sizeof res->model, "%s", cfg->local_model);
 	body = ollama_body(cfg, rq, &bodylen);
 	buf_printf(&url, "%s/api/generate", cfg->ollama_url);
@@ -343,7 +373,6 @@ ollama_generate(struct ollama *o, const struct gen_request *rq,
 	hq.on_line = stream_line;
 	hq.on_tick = stream_tick;
 	hq.ctx = &st;
-	st.t0 = http_now_ms();
 	http_do(o->http, &hq, &hr);
 	stream_timing(&st, res);
 	if (st.failed)
@@ -352,13 +381,44 @@ ollama_generate(struct ollama *o, const struct gen_request *rq,
 		rc = ollama_transport_err(cfg, &hr, &st, e);
 	else if (hr.status < 200 || hr.status >= 300)
 		rc = ollama_status_err(cfg, &hr, e);
-	else if (!st.done)
-		rc = err_set(e, AR_E_CUT, "Ollama's stream ended without "
-		    "done:true after %ld tokens", st.tokens);
+	else
+		rc = stream_end(&st);
 	http_res_free(&hr);
 	buf_free(&url);
 	free(body);
 	return rc;
+}
+
+int
+ollama_parse_stream(const char *data, size_t len, struct gen_result *res,
+    struct ar_err *e)
+{
+	static const struct gen_request none;
+	struct ollama_stream st;
+	struct buf line = BUF_INIT;
+	const char *p = data, *end = data + len, *nl;
+	size_t n;
+	int rc = 0;
+
+	stream_init(&st, NULL, &none, res, e);
+	while (rc == 0 && p < end) {	/* lines as http.h splits them */
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > AR_MAX_LINE) {
+			buf_free(&line);
+			return err_set(e, AR_E_TOO_LARGE, "a line of Ollama's "
+			    "answer is over %u bytes", (unsigned)AR_MAX_LINE);
+		}
+		buf_reset(&line);
+		buf_add(&line, p, n);
+		if (n > 0 && line.s[n - 1] == '\r')
+			line.s[--line.len] = '\0';
+		rc = stream_line(&st, line.s, line.len);
+		p = nl != NULL ? nl + 1 : end;
+	}
+	buf_free(&line);
+	stream_timing(&st, res);
+	return stream_end(&st);
 }
 
 /* GETs base + path with the status check's short timeouts; returns the

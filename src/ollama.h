@@ -25,6 +25,16 @@ void ollama_free(struct ollama *o);
 int ollama_generate(struct ollama *o, const struct gen_request *rq,
     struct gen_result *res, struct ar_err *e);
 
+/*
+ * Parses a whole /api/generate NDJSON body held in memory with the line
+ * handler the streaming path uses (lines split as http.h splits them).
+ * Returns 0 with res filled when the stream ends with done:true, or -1
+ * with e set (bad_response, stream_error, stream_cut, too_large). No
+ * timeouts apply. For tests and the fuzzer (test/fuzz/).
+ */
+int ollama_parse_stream(const char *data, size_t len, struct gen_result *res,
+    struct ar_err *e);
+
 struct ollama_status {
 	int reachable;
 	char version[64];	/* "" if unknown */

@@ -117,24 +117,40 @@ scan(struct record_reader *r)
 	return r->scanned > AR_MAX_RECORD ? SCAN_BROKEN : SCAN_MORE;
 }
 
-/* Copies up to AR_MAX_QUOTE bytes of s as valid UTF-8 text, replacing
- * bytes that are not with '?', for quoting bad input in a message. */
+/* Length of the UTF-8 sequence that lead byte c starts, 1 for others. */
+static size_t
+utf8_len(unsigned char c)
+{
+	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+/* Copies up to AR_MAX_QUOTE bytes of s as one line of valid UTF-8 text,
+ * for quoting bad input in a message: control characters become spaces,
+ * bytes that are not UTF-8 become '?', trailing white space is dropped. */
 static void
 quote(struct buf *out, const char *s, size_t len)
 {
-	size_t i, n = len < AR_MAX_QUOTE ? len : AR_MAX_QUOTE, k;
+	size_t i, k, n = len < AR_MAX_QUOTE ? len : AR_MAX_QUOTE;
+	unsigned char c;
 
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' ||
+	    s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
 	for (i = 0; i < n; i += k) {
-		for (k = 4; k > 0; k--)
-			if (i + k <= len && json_utf8_valid(s + i, k))
-				break;
-		if (k == 0 || (unsigned char)s[i] < 0x20) {
-			buf_addc(out, (unsigned char)s[i] < 0x20 ? ' ' : '?');
-			k = 1;
-		} else
+		c = (unsigned char)s[i];
+		k = utf8_len(c);
+		if (c < 0x20 || c == 0x7f)
+			buf_addc(out, ' ');
+		else if (c < 0x80)
+			buf_addc(out, (char)c);
+		else if (i + k <= len && json_utf8_valid(s + i, k))
 			buf_add(out, s + i, k);
+		else {
+			buf_addc(out, '?');
+			k = 1;
+		}
 	}
-	if (n < len)
+	if (n < len && len > AR_MAX_QUOTE)
 		buf_adds(out, "...");
 }
 

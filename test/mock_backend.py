@@ -248,6 +248,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        # As Go servers (Ollama) and Google's front ends do: without it,
+        # Nagle's algorithm and delayed ACKs hold each small chunk ~40 ms.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def handle(self):
         try:
             super().handle()

@@ -136,7 +136,7 @@ nth() { sed -n "${1}p" <<<"$output"; }
 }
 
 @test "a record over the size limit is one bad_input record, then the stream goes on" {
-	"$PYTHON3" -c '
+	"${PYTHON3:-python3}" -c '
 import sys
 sys.stdout.write("{\"id\":1,\"task\":\"a\"}\n")
 sys.stdout.write("{\"task\":\"" + "x" * (17 << 20) + "\"}\n")
@@ -151,7 +151,7 @@ sys.stdout.write("{\"id\":3,\"task\":\"c\"}\n")' >big.jsonl
 }
 
 @test "a very long line that is not JSON does not crash and loses nothing after it" {
-	"$PYTHON3" -c '
+	"${PYTHON3:-python3}" -c '
 import sys
 sys.stdout.write("x" * (20 << 20) + "\n{\"id\":2,\"task\":\"b\"}\n")' >long.txt
 	run --separate-stderr ar-prompt <long.txt

@@ -1,0 +1,161 @@
+/* ar-route - local model first, validated, cloud fallback. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "record.h"
+#include "route.h"
+
+#define STAGE "ar-route"
+
+enum {
+	OPT_CLOUD_MODEL = 256, OPT_CLOUD_ONLY, OPT_LOCAL_MODEL, OPT_LOCAL_ONLY,
+	OPT_MIN_CHARS, OPT_MIN_TPS, OPT_NO_SYNTAX
+};
+
+static const struct option longopts[] = {
+	{ "cloud-model", required_argument, NULL, OPT_CLOUD_MODEL },
+	{ "cloud-only", no_argument, NULL, OPT_CLOUD_ONLY },
+	{ "first-token-timeout", required_argument, NULL, 'T' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "host", required_argument, NULL, 'H' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "local-model", required_argument, NULL, OPT_LOCAL_MODEL },
+	{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
+	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
+	{ "min-tps", required_argument, NULL, OPT_MIN_TPS },
+	{ "no-syntax-check", no_argument, NULL, OPT_NO_SYNTAX },
+	{ "num-ctx", required_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "raw", no_argument, NULL, 'r' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct cli_setting settings[] = {
+	{ 'c', "AR_NUM_CTX", "--num-ctx" },
+	{ 'H', "OLLAMA_HOST", "--host" },
+	{ 'T', "AR_FIRST_TOKEN_TIMEOUT", "--first-token-timeout" },
+	{ 't', "AR_TIMEOUT", "--timeout" },
+	{ OPT_CLOUD_MODEL, "AR_CLOUD_MODEL", "--cloud-model" },
+	{ OPT_LOCAL_MODEL, "AR_LOCAL_MODEL", "--local-model" },
+	{ OPT_MIN_CHARS, "AR_MIN_CHARS", "--min-chars" },
+	{ OPT_MIN_TPS, "AR_MIN_TPS", "--min-tps" },
+	{ 0, NULL, NULL }
+};
+
+struct ctx {
+	const struct config *cfg;
+	struct route_opts opts;
+	int raw;
+	long jobs;
+};
+
+static int
+own_flag(void *arg, int opt, const char *val)
+{
+	struct ctx *c = arg;
+	struct ar_err e;
+
+	switch (opt) {
+	case 'j':
+		if (config_parse_long(val, 1, POOL_MAX, "-j", &c->jobs, &e) == 0)
+			return 0;
+		log_error("%s", e.msg);
+		return -1;
+	case 'r':
+		c->raw = 1;
+		return 0;
+	case OPT_LOCAL_ONLY:
+		c->opts.local_only = 1;
+		return 0;
+	case OPT_CLOUD_ONLY:
+		c->opts.cloud_only = 1;
+		return 0;
+	case OPT_NO_SYNTAX:
+		c->opts.vopts.syntax_check = 0;
+		return 0;
+	}
+	return -1;
+}
+
+static void *
+worker_new(void *arg)
+{
+	struct ctx *c = arg;
+
+	return route_new(c->cfg, &c->opts);
+}
+
+static void
+worker_free(void *r)
+{
+	route_free(r);
+}
+
+static void
+process(void *r, struct json *rec)
+{
+	route_record(r, rec, NULL);
+}
+
+/* Writes a record, or with -r only its code; a failed record's error goes
+ * to stderr in both modes. */
+static int
+emit(void *arg, const struct json *rec)
+{
+	const struct ctx *c = arg;
+	const struct json *err = json_obj_get(rec, "error");
+	const char *code, *ecode, *msg;
+	size_t len;
+
+	if (err != NULL) {
+		ecode = json_obj_str(err, "code", NULL);
+		msg = json_obj_str(err, "message", NULL);
+		log_error("%s: %s", ecode ? ecode : "error", msg ? msg : "");
+	}
+	if (!c->raw)
+		return record_write(stdout, rec);
+	if (record_failed(rec) || (code = json_obj_str(rec, "code", &len)) == NULL)
+		return 0;
+	if (fwrite(code, 1, len, stdout) != len ||
+	    (len > 0 && code[len - 1] != '\n' && putchar('\n') == EOF) ||
+	    fflush(stdout) == EOF)
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct ctx c = { &cfg, { 0, 0, { 0, 1 } }, 0, 1 };
+	struct pool_ops ops = { worker_new, worker_free, process, emit, &c };
+	const struct cli cli = {
+		STAGE,
+		"usage: ar-route [-hqrVv] [-j jobs] [--local-only | --cloud-only] "
+		"[--local-model model]\n"
+		"                [--cloud-model model] [-H host] [-c num-ctx] "
+		"[-T first-token-timeout]\n"
+		"                [-t timeout] [--min-tps N] [--min-chars N] "
+		"[--no-syntax-check]",
+		"c:hH:j:qrT:t:Vv", longopts, settings, own_flag, &c, 0
+	};
+	int rv;
+
+	if ((rv = cli_parse(&cli, argc, argv, &cfg)) >= 0)
+		return rv;
+	if (c.opts.local_only && c.opts.cloud_only) {
+		log_error("--local-only and --cloud-only exclude each other");
+		config_free(&cfg);
+		return AR_EXIT_USAGE;
+	}
+	c.opts.vopts.min_chars = cfg.min_chars;
+	rv = cli_run(STAGE, (int)c.jobs, &ops);
+	config_free(&cfg);
+	return rv;
+}

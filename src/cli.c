@@ -1,0 +1,107 @@
+/*
+ * cli.c - option parsing and the record loop shared by every program.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "record.h"
+
+static int
+setting_flag(const struct cli *c, struct config *cfg, int opt,
+    const char *arg)
+{
+	const struct cli_setting *s;
+	struct ar_err e;
+
+	for (s = c->settings; s != NULL && s->opt != 0; s++) {
+		if (s->opt != opt)
+			continue;
+		if (config_set(cfg, s->var, arg, s->flag, &e) == 0)
+			return 0;
+		log_error("%s", e.msg);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+bad_usage(const struct cli *c)
+{
+	fprintf(stderr, "%s\n", c->usage);
+	return AR_EXIT_USAGE;
+}
+
+int
+cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
+{
+	struct ar_err e;
+	int opt, rc;
+
+	log_init(c->prog);
+	if (config_load(cfg, &e) == -1) {
+		log_error("%s", e.msg);
+		return AR_EXIT_USAGE;
+	}
+	while ((opt = getopt_long(argc, argv, c->shortopts, c->longopts,
+	    NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			printf("%s\n", c->usage);
+			return AR_EXIT_OK;
+		case 'V':
+			printf("%s (aurarouter) %s\n", c->prog, PACKAGE_VERSION);
+			return AR_EXIT_OK;
+		case 'q':
+			log_set_level(LOG_QUIET);
+			continue;
+		case 'v':
+			log_set_level(LOG_VERBOSE);
+			continue;
+		case '?':
+		case ':':
+			return bad_usage(c);
+		}
+		if ((rc = setting_flag(c, cfg, opt, optarg)) == 0)
+			continue;
+		if (rc == -1)
+			return AR_EXIT_USAGE;
+		if (c->own == NULL)
+			return bad_usage(c);
+		if (c->own(c->ctx, opt, optarg) == -1)
+			return AR_EXIT_USAGE;
+	}
+	if (optind < argc && !c->operands)
+		return bad_usage(c);
+	return -1;
+}
+
+int
+cli_emit(void *arg, const struct json *rec)
+{
+	(void)arg;
+	return record_write(stdout, rec);
+}
+
+int
+cli_run(const char *prog, int jobs, const struct pool_ops *ops)
+{
+	struct record_reader *rd;
+	int rv;
+
+	if (http_global_init() == -1) {
+		log_error("cannot initialise libcurl");
+		return AR_EXIT_USAGE;
+	}
+	rd = record_reader_new(stdin, prog);
+	rv = pool_run(rd, jobs, ops);
+	if (record_reader_error(rd))
+		log_error("read error on standard input");
+	record_reader_free(rd);
+	if (record_close_stdout() == -1)
+		rv = AR_EXIT_FAIL;
+	return rv;
+}

@@ -1,0 +1,52 @@
+/*
+ * cli.h - what every program's main file shares: the common flags, the
+ * flags that set a setting, and running the record loop.
+ */
+#ifndef AR_CLI_H
+#define AR_CLI_H
+#include <getopt.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "pool.h"
+
+/* A flag that sets a setting, checked as its variable is (config_set). */
+struct cli_setting {
+	int opt;		/* getopt value */
+	const char *var;	/* "AR_TIMEOUT" */
+	const char *flag;	/* "--timeout", for messages */
+};
+
+struct cli {
+	const char *prog;		/* "ar-route" */
+	const char *usage;		/* the usage text, "usage: ..." */
+	const char *shortopts;		/* must include "hqVv" */
+	const struct option *longopts;
+	const struct cli_setting *settings; /* ended by opt 0; may be NULL */
+	/* The program's own flags: returns 0, or -1 after printing why
+	 * (usage error). May be NULL. */
+	int (*own)(void *ctx, int opt, const char *arg);
+	void *ctx;
+	int operands;			/* nonzero: operands allowed (optind kept) */
+};
+
+/*
+ * Loads the settings into cfg, then parses argv: -h prints the usage on
+ * stdout, -V the version, -v and -q set the log level, a setting flag
+ * overrides its variable, others go to c->own. Returns -1 when the program
+ * should go on (cfg loaded, optind at the first operand), or the exit
+ * status to return now: 0 after -h/-V, AR_EXIT_USAGE after an error (usage
+ * or bad value, already printed).
+ */
+int cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg);
+
+/*
+ * Runs the record loop of stdin to stdout on `jobs` workers (pool_run),
+ * then closes stdout. Returns the exit status.
+ */
+int cli_run(const char *prog, int jobs, const struct pool_ops *ops);
+
+/* Writes rec on stdout (the usual pool_ops.emit). */
+int cli_emit(void *arg, const struct json *rec);
+
+#endif

@@ -1,0 +1,347 @@
+/*
+ * route.c - local first, validated, cloud fallback.
+ *
+ * The local model is skipped at once when a cheap status check (one GET of
+ * /api/tags, cached for AR_STATUS_TTL_S across the whole process) says
+ * Ollama is unreachable or the model is not pulled. Any local failure, or
+ * an answer that validation rejects, sends the same prompt to Gemini.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "defaults.h"
+#include "err.h"
+#include "gemini.h"
+#include "gen.h"
+#include "http.h"
+#include "log.h"
+#include "ollama.h"
+#include "record.h"
+#include "route.h"
+#include "xalloc.h"
+
+#define STAGE "ar-route"
+
+struct route {
+	const struct config *cfg;
+	const struct route_opts *opts;
+	struct ollama *ollama;
+	struct gemini *gemini;
+};
+
+/* The status check's cache, shared by every thread of the process. */
+static pthread_mutex_t status_mu = PTHREAD_MUTEX_INITIALIZER;
+static double status_at = -1;	/* when it was taken, ms; -1: never */
+static int status_ok;
+static struct ar_err status_err;
+
+/* One backend attempt, as it goes into "attempts". */
+struct attempt {
+	const char *backend;
+	char model[256];
+	double ms;
+	struct ar_err err;		/* code set when it failed outright */
+	struct validate_result vr;	/* when it answered */
+	int answered;
+};
+
+struct route *
+route_new(const struct config *cfg, const struct route_opts *opts)
+{
+	struct route *r = xcalloc(1, sizeof *r);
+
+	r->cfg = cfg;
+	r->opts = opts;
+	r->ollama = ollama_new(cfg);
+	r->gemini = gemini_new(cfg);
+	return r;
+}
+
+void
+route_free(struct route *r)
+{
+	if (r == NULL)
+		return;
+	ollama_free(r->ollama);
+	gemini_free(r->gemini);
+	free(r);
+}
+
+static void
+phase(const struct route_hooks *h, const char *what, long tokens)
+{
+	if (h != NULL && h->phase != NULL)
+		h->phase(h->ctx, what, tokens);
+}
+
+static int
+cancelled(const struct route_hooks *h)
+{
+	return h != NULL && h->cancel != NULL && *h->cancel;
+}
+
+/* Records what a failed local call says about the server for the next
+ * records: unreachable or model missing skips local until the TTL ends. */
+static void
+status_note(const struct ar_err *e)
+{
+	if (e->code == NULL || (strcmp(e->code, AR_E_CONNECT) != 0 &&
+	    strcmp(e->code, AR_E_RESOLVE) != 0 &&
+	    strcmp(e->code, AR_E_MODEL) != 0))
+		return;
+	pthread_mutex_lock(&status_mu);
+	status_at = http_now_ms();
+	status_ok = 0;
+	status_err = *e;
+	pthread_mutex_unlock(&status_mu);
+}
+
+/* Returns 1 when the local model can be tried, else 0 with e set. The
+ * lock is held during the check so that concurrent records wait for one
+ * check instead of making their own. */
+static int
+local_available(struct route *r, struct ar_err *e)
+{
+	struct ollama_status st;
+	int ok;
+
+	pthread_mutex_lock(&status_mu);
+	if (status_at < 0 || http_now_ms() - status_at >= AR_STATUS_TTL_S * 1e3) {
+		err_clear(&status_err);
+		if (ollama_check(r->ollama, &st) == -1)
+			err_set(&status_err, st.error_code, "Ollama at %s: %s",
+			    r->cfg->ollama_url, st.error);
+		else if (!st.model_pulled)
+			err_set(&status_err, AR_E_MODEL, "model %s is not "
+			    "pulled in Ollama (ollama pull %s)",
+			    r->cfg->local_model, r->cfg->local_model);
+		status_ok = status_err.code == NULL;
+		status_at = http_now_ms();
+	}
+	ok = status_ok;
+	*e = status_err;
+	pthread_mutex_unlock(&status_mu);
+	return ok;
+}
+
+struct progress {
+	const struct route_hooks *hooks;
+	const char *phase;
+};
+
+static void
+on_tokens(void *ctx, long tokens)
+{
+	struct progress *p = ctx;
+
+	phase(p->hooks, p->phase, tokens);
+}
+
+/* Calls one backend and validates its answer; fills a. Returns 1 when the
+ * answer is valid code. */
+static int
+try_backend(struct route *r, int local, const struct json *rec,
+    const char *sys, const char *prompt, const struct route_hooks *h,
+    struct attempt *a, struct gen_result *res)
+{
+	struct progress pr = { h, local ? ROUTE_PHASE_LOCAL : ROUTE_PHASE_CLOUD };
+	struct gen_request rq = { sys, prompt, on_tokens, &pr,
+	    h != NULL ? h->cancel : NULL };
+	const char *lang = NULL, *finish;
+	struct ar_err ign;
+	double t0 = http_now_ms();
+	int rv;
+
+	phase(h, pr.phase, 0);
+	rv = local ? ollama_generate(r->ollama, &rq, res, &a->err) :
+	    gemini_generate(r->gemini, &rq, res, &a->err);
+	a->ms = http_now_ms() - t0;
+	if (res->model[0] != '\0')
+		snprintf(a->model, sizeof a->model, "%s", res->model);
+	if (rv == -1) {
+		if (local)
+			status_note(&a->err);
+		return 0;
+	}
+	phase(h, ROUTE_PHASE_VALIDATE, -1);
+	record_opt_str(rec, "language", &lang, &ign);
+	finish = res->finish[0] != '\0' ? res->finish : NULL;
+	validate_output(res->output.s ? res->output.s : "", res->output.len,
+	    lang, finish, &r->opts->vopts, &a->vr);
+	a->answered = 1;
+	return a->vr.valid;
+}
+
+/* Why an attempt failed, in one line: "code: message" or the reasons. */
+static void
+attempt_why(const struct attempt *a, struct buf *b)
+{
+	size_t i;
+
+	if (!a->answered) {
+		buf_printf(b, "%s: %s", a->err.code, a->err.msg);
+		return;
+	}
+	buf_adds(b, "invalid code: ");
+	for (i = 0; i < a->vr.n_reasons; i++)
+		buf_printf(b, "%s%s", i ? "; " : "", a->vr.reasons[i]);
+}
+
+static struct json *
+attempt_json(const struct attempt *a)
+{
+	struct json *j = json_object(), *err, *reasons;
+	size_t i;
+
+	json_obj_set(j, "backend", json_stringz(a->backend));
+	json_obj_set(j, "model", json_stringz(a->model));
+	json_obj_set(j, "ok", json_bool(a->answered && a->vr.valid));
+	json_obj_set(j, "ms", json_int((long long)(a->ms + 0.5)));
+	if (!a->answered) {
+		err = json_object();
+		json_obj_set(err, "code", json_stringz(a->err.code));
+		json_obj_set(err, "message", json_stringz(a->err.msg));
+		json_obj_set(j, "error", err);
+	} else if (!a->vr.valid) {
+		reasons = json_array();
+		for (i = 0; i < a->vr.n_reasons; i++)
+			json_arr_push(reasons, json_stringz(a->vr.reasons[i]));
+		json_obj_set(j, "reasons", reasons);
+	}
+	return j;
+}
+
+/* " id=..." for log lines when the record has an id. */
+static void
+log_id(const struct json *rec, struct buf *b)
+{
+	const struct json *id = json_obj_get(rec, "id");
+
+	if (id == NULL)
+		return;
+	buf_adds(b, " id=");
+	json_write(b, id);
+}
+
+static void
+log_decision(const struct json *rec, const struct attempt *a, int n,
+    const struct gen_result *res)
+{
+	struct buf line = BUF_INIT, why = BUF_INIT;
+
+	if (strcmp(a[n - 1].backend, "ollama") == 0)
+		buf_printf(&line, "⚡ [LOCAL] %s answered in %.0f ms "
+		    "(%.1f tok/s)", a[n - 1].model, a[n - 1].ms,
+		    res->tokens_per_s);
+	else {
+		buf_printf(&line, "☁️ [CLOUD] %s answered in %.0f ms; ",
+		    a[n - 1].model, a[n - 1].ms);
+		if (n > 1) {
+			attempt_why(&a[0], &why);
+			buf_printf(&line, "local failed: %s", why.s);
+		} else
+			buf_adds(&line, "cloud only");
+	}
+	log_id(rec, &line);
+	log_info("%s", line.s);
+	buf_free(&line);
+	buf_free(&why);
+}
+
+static void
+record_success(struct json *rec, const struct attempt *a,
+    const struct gen_result *res)
+{
+	struct json *tmp = json_object();
+
+	gen_result_to_record(res, a->backend, tmp);
+	json_obj_set(rec, "code", json_stringz(a->vr.code));
+	json_obj_set(rec, "valid", json_bool(1));
+	json_obj_set(rec, "backend", json_stringz(a->backend));
+	json_obj_set(rec, "model", json_copy(json_obj_get(tmp, "model")));
+	json_obj_set(rec, "usage", json_copy(json_obj_get(tmp, "usage")));
+	json_obj_set(rec, "timing", json_copy(json_obj_get(tmp, "timing")));
+	json_free(tmp);
+}
+
+static void
+record_failure(struct json *rec, const struct attempt *a, int n,
+    const struct route_hooks *h)
+{
+	struct buf msg = BUF_INIT;
+	int i;
+
+	json_obj_set(rec, "valid", json_bool(0));
+	if (cancelled(h)) {
+		record_set_error3(rec, STAGE, AR_E_CANCELLED, "cancelled");
+		return;
+	}
+	buf_adds(&msg, n ? "every backend failed: " : "no backend to try");
+	for (i = 0; i < n; i++) {
+		buf_printf(&msg, "%s%s %s: ", i ? "; " : "", a[i].backend,
+		    a[i].model);
+		attempt_why(&a[i], &msg);
+	}
+	record_set_error3(rec, STAGE, AR_E_ALL_FAILED, msg.s);
+	buf_free(&msg);
+}
+
+int
+route_record(struct route *r, struct json *rec, const struct route_hooks *h)
+{
+	struct attempt a[2];
+	struct gen_result res;
+	struct json *attempts;
+	struct ar_err e;
+	char *sys = NULL, *prompt = NULL;
+	int n = 0, ok = 0, i;
+
+	if (gen_request_from_record(rec, &sys, &prompt, &e) == -1) {
+		record_set_error(rec, STAGE, &e);
+		free(sys);
+		free(prompt);
+		return -1;
+	}
+	memset(a, 0, sizeof a);
+	gen_result_init(&res);
+	if (!r->opts->cloud_only) {
+		a[n].backend = "ollama";
+		snprintf(a[n].model, sizeof a[n].model, "%s",
+		    r->cfg->local_model);
+		phase(h, ROUTE_PHASE_CHECK, -1);
+		if (local_available(r, &a[n].err))
+			ok = try_backend(r, 1, rec, sys, prompt, h, &a[n], &res);
+		n++;
+	}
+	if (!ok && !r->opts->local_only && !cancelled(h)) {
+		if (n > 0) {
+			phase(h, ROUTE_PHASE_FALLBACK, -1);
+			gen_result_free(&res);
+			gen_result_init(&res);
+		}
+		a[n].backend = "gemini";
+		snprintf(a[n].model, sizeof a[n].model, "%s",
+		    r->cfg->cloud_model);
+		ok = try_backend(r, 0, rec, sys, prompt, h, &a[n], &res);
+		n++;
+	}
+	attempts = json_array();
+	for (i = 0; i < n; i++)
+		json_arr_push(attempts, attempt_json(&a[i]));
+	if (ok) {
+		record_success(rec, &a[n - 1], &res);
+		log_decision(rec, a, n, &res);
+	} else
+		record_failure(rec, a, n, h);
+	json_obj_set(rec, "attempts", attempts);
+	for (i = 0; i < n; i++)
+		if (a[i].answered)
+			validate_result_free(&a[i].vr);
+	gen_result_free(&res);
+	free(sys);
+	free(prompt);
+	return ok ? 0 : -1;
+}

@@ -1,0 +1,54 @@
+/*
+ * route.h - the routing policy: local first, validated, cloud fallback.
+ *
+ * Knows the policy and nothing about wire formats: it calls the ollama,
+ * gemini and validate modules and writes the outcome on the record.
+ */
+#ifndef AR_ROUTE_H
+#define AR_ROUTE_H
+
+#include "config.h"
+#include "json.h"
+#include "validate.h"
+
+struct route_opts {
+	int local_only;		/* never call the cloud */
+	int cloud_only;		/* never call the local model */
+	struct validate_opts vopts;
+};
+
+/* Phases reported to hooks->phase, in the order they can happen. */
+#define ROUTE_PHASE_CHECK	"checking local model"
+#define ROUTE_PHASE_LOCAL	"local model generating"
+#define ROUTE_PHASE_VALIDATE	"validating"
+#define ROUTE_PHASE_FALLBACK	"falling back to the cloud"
+#define ROUTE_PHASE_CLOUD	"cloud model generating"
+
+struct route_hooks {
+	/* Called at each phase; tokens is the count so far while generating,
+	 * else -1. May be NULL. */
+	void (*phase)(void *ctx, const char *phase, long tokens);
+	void *ctx;
+	/* When *cancel becomes nonzero, the backend request in flight stops
+	 * at once and the record gets error code "cancelled". May be NULL. */
+	const volatile int *cancel;
+};
+
+struct route;
+
+/* A router for one thread: its own Ollama and Gemini clients, so their
+ * connections are kept alive across records. cfg and opts are borrowed. */
+struct route *route_new(const struct config *cfg, const struct route_opts *opts);
+void route_free(struct route *r);
+
+/*
+ * Routes one record in place. On success adds code, valid (true), backend,
+ * model, usage, timing and attempts and returns 0. When no backend gave
+ * valid code, adds valid (false), attempts and an error (code all_failed,
+ * or cancelled, or bad_field for unusable input) and returns -1.
+ * hooks may be NULL. Logs one decision line (⚡ [LOCAL] / ☁️ [CLOUD]).
+ */
+int route_record(struct route *r, struct json *rec,
+    const struct route_hooks *hooks);
+
+#endif

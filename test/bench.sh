@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bench.sh - what the gateway costs on top of the backend, as ratios
+# against curl making the same requests to the same mock backend in the
+# same process tree. Not a test: it prints figures.
+#
+#   test/bench.sh [BIN_DIR]        (default: bin/ next to test/)
+#
+# Figures (each the best of $ROUNDS rounds, wall clock):
+#  1. a stream of $N records through ar-route (local answers) against curl
+#     posting the same $N bodies over one keep-alive connection: the
+#     overhead per record and the ratio;
+#  2. one file through `ar-prompt | ar-route -r` against one curl call;
+#  3. both backends refusing connections: time to the error record.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(cd "${1:-$here/../bin}" && pwd)
+N=${N:-200}
+FILES=${FILES:-30}
+ROUNDS=${ROUNDS:-3}
+PY=${PYTHON3:-python3}
+
+tmp=$(mktemp -d)
+trap 'kill $mock 2>/dev/null; rm -rf "$tmp"' EXIT
+"$PY" "$here/mock_backend.py" --port-file "$tmp/port" --log /dev/null \
+    </dev/null >"$tmp/mock.out" 2>&1 &
+mock=$!
+for _ in $(seq 300); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+url="http://127.0.0.1:$(cat "$tmp/port")"
+refused="http://127.0.0.1:$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+
+export OLLAMA_HOST=$url GOOGLE_GEMINI_BASE_URL=$url AR_LOCAL_MODEL=ok \
+    AR_CLOUD_MODEL=ok GEMINI_API_KEY=bench-key LC_ALL=C
+unset XDG_CONFIG_HOME
+cd "$tmp"
+
+now() { date +%s%N; }
+# best CMD...: the fastest of $ROUNDS runs of CMD, in microseconds.
+best() {
+	local b= t0 t1 i
+	for ((i = 0; i < ROUNDS; i++)); do
+		t0=$(now); "$@" >/dev/null 2>&1 || true; t1=$(now)
+		t=$(((t1 - t0) / 1000))
+		[ -z "$b" ] || [ "$t" -lt "$b" ] && b=$t
+	done
+	echo "$b"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# The body ar-route sends, for curl to send too.
+"$bin/ar-prompt" -t 'add two numbers' -l python >rec.json
+"$PY" - <<'PY'
+import json
+r = json.load(open("rec.json"))
+json.dump({"model": "ok", "prompt": r["prompt"], "system": r["system"],
+           "stream": True, "options": {"num_ctx": 4096, "temperature": 0.1}},
+          open("body.json", "w"))
+PY
+for ((i = 0; i < N; i++)); do cat rec.json; done >stream.jsonl
+{
+	for ((i = 0; i < N; i++)); do
+		[ "$i" -gt 0 ] && echo next
+		echo "url = \"$url/api/generate\""
+		echo 'data-binary = "@body.json"'
+		echo 'silent'
+		echo 'output = "/dev/null"'
+	done
+} >curl.cfg
+
+stream_route() { "$bin/ar-route" -q --no-syntax-check <stream.jsonl; }
+stream_route_checked() { "$bin/ar-route" -q <stream.jsonl; }
+stream_curl() { curl -K curl.cfg; }
+per_file_route() {
+	local i
+	for ((i = 0; i < FILES; i++)); do
+		"$bin/ar-prompt" -t 'add two numbers' -l python |
+		    "$bin/ar-route" -q -r --no-syntax-check >out.py
+	done
+}
+per_file_route_checked() {
+	local i
+	for ((i = 0; i < FILES; i++)); do
+		"$bin/ar-prompt" -t 'add two numbers' -l python |
+		    "$bin/ar-route" -q -r >out.py
+	done
+}
+per_file_curl() {
+	local i
+	for ((i = 0; i < FILES; i++)); do
+		curl -s --data-binary @body.json "$url/api/generate" >out.ndjson
+	done
+}
+refused() {
+	OLLAMA_HOST=$refused GOOGLE_GEMINI_BASE_URL=$refused \
+	    "$bin/ar-route" -q <rec.json
+}
+
+t_route=$(best stream_route)
+t_route_chk=$(best stream_route_checked)
+t_curl=$(best stream_curl)
+over=$(awk -v a="$t_route" -v b="$t_curl" -v n="$N" 'BEGIN { printf "%.0f", (a - b) / n }')
+over_chk=$(awk -v a="$t_route_chk" -v b="$t_curl" -v n="$N" 'BEGIN { printf "%.0f", (a - b) / n }')
+echo "stream of $N records: ar-route $t_route us, curl keep-alive $t_curl us"
+echo "  overhead per record: $over us (target < 100 us); ratio $(ratio "$t_route" "$t_curl")"
+echo "  with syntax checks (python3 per record): $over_chk us per record; ratio $(ratio "$t_route_chk" "$t_curl")"
+
+p_route=$(best per_file_route)
+p_route_chk=$(best per_file_route_checked)
+p_curl=$(best per_file_curl)
+echo "per file ($FILES files): ar-prompt | ar-route -r $((p_route / FILES)) us, one curl call $((p_curl / FILES)) us"
+echo "  ratio $(ratio "$p_route" "$p_curl") (target < 1.5)"
+echo "  with syntax checks: $((p_route_chk / FILES)) us per file; ratio $(ratio "$p_route_chk" "$p_curl")"
+
+t_ref=$(best refused)
+echo "both backends refusing: error record in $((t_ref / 1000)) ms (target < 50 ms)"
