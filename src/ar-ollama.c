@@ -5,7 +5,6 @@
 #include "config.h"
 #include "err.h"
 #include "gen.h"
-#include "http.h"
 #include "log.h"
 #include "ollama.h"
 #include "record.h"
@@ -83,10 +82,7 @@ status(const struct config *cfg)
 	struct json *rec;
 	int rv;
 
-	if (http_global_init() == -1 || (o = ollama_new(cfg)) == NULL) {
-		log_error("cannot initialise libcurl");
-		return AR_EXIT_USAGE;
-	}
+	o = ollama_new(cfg);
 	rv = ollama_status(o, &st) == 0 && st.model_pulled ? AR_EXIT_OK :
 	    AR_EXIT_FAIL;
 	rec = ollama_status_record(o, &st);

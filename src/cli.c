@@ -6,7 +6,6 @@
 
 #include "cli.h"
 #include "err.h"
-#include "http.h"
 #include "log.h"
 #include "record.h"
 
@@ -92,15 +91,28 @@ cli_run(const char *prog, int jobs, const struct pool_ops *ops)
 	struct record_reader *rd;
 	int rv;
 
-	if (http_global_init() == -1) {
-		log_error("cannot initialise libcurl");
-		return AR_EXIT_USAGE;
-	}
 	rd = record_reader_new(stdin, prog);
 	rv = pool_run(rd, jobs, ops);
 	if (record_reader_error(rd))
 		log_error("read error on standard input");
 	record_reader_free(rd);
+	if (record_close_stdout() == -1)
+		rv = AR_EXIT_FAIL;
+	return rv;
+}
+
+int
+cli_run_one(struct json *rec, const struct pool_ops *ops)
+{
+	void *w = ops->worker_new(ops->arg);
+	int rv;
+
+	ops->process(w, rec);
+	ops->worker_free(w);
+	rv = record_failed(rec) ? AR_EXIT_FAIL : AR_EXIT_OK;
+	if (ops->emit(ops->arg, rec) == -1)
+		rv = AR_EXIT_FAIL;
+	json_free(rec);
 	if (record_close_stdout() == -1)
 		rv = AR_EXIT_FAIL;
 	return rv;

@@ -46,6 +46,10 @@ int cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg);
  */
 int cli_run(const char *prog, int jobs, const struct pool_ops *ops);
 
+/* Runs ops on the one record rec (taken) instead of stdin, as
+ * "ar-prompt -t TASK" does; then closes stdout. Returns the exit status. */
+int cli_run_one(struct json *rec, const struct pool_ops *ops);
+
 /* Writes rec on stdout (the usual pool_ops.emit). */
 int cli_emit(void *arg, const struct json *rec);
 

@@ -3,6 +3,7 @@
  * responses streamed through callbacks into bounded buffers.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,16 +39,31 @@ struct xfer {
 	int truncated;		/* an error body hit its bound: stop, not fail */
 };
 
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static int global_rc;
+
+static void
+global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
 int
 http_global_init(void)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+	pthread_once(&global_once, global_init);
+	return global_rc;
 }
 
 struct http *
 http_new(void)
 {
 	struct http *h = xcalloc(1, sizeof *h);
+
+	if (http_global_init() == -1) {
+		fputs("aurarouter: cannot initialise libcurl\n", stderr);
+		exit(2);
+	}
 
 	/* curl_easy_init() fails only when memory runs out: die as
 	 * xmalloc() does, so callers need no NULL check. */

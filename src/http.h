@@ -3,8 +3,8 @@
  *
  * One struct http wraps one reused easy handle, so consecutive requests to
  * the same host keep their connection alive. A struct http is not shared
- * between threads: make one per thread. http_global_init() runs once,
- * before any thread starts.
+ * between threads: make one per thread. libcurl is initialised once, by
+ * the first http_new().
  *
  * Every transfer has a connect timeout, a total budget, an error buffer
  * and CURLOPT_NOSIGNAL. Response bodies are streamed through callbacks and
@@ -64,7 +64,8 @@ struct http_res {
 	char errmsg[256];	/* libcurl's error text for a failure */
 };
 
-/* Once per process, before threads. Returns 0 or -1. */
+/* Initialises libcurl once per process (pthread_once; http_new() calls
+ * it too, so callers need not). Returns 0 or -1. */
 int http_global_init(void);
 /* A new client; never NULL (exits like xmalloc when libcurl cannot
  * allocate a handle). */

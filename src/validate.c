@@ -24,8 +24,10 @@
 
 #include "buf.h"
 #include "defaults.h"
+#include "err.h"
 #include "json.h"
 #include "log.h"
+#include "record.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -1108,4 +1110,31 @@ validate_to_record(const struct validate_result *res, struct json *rec)
 	json_obj_set(rec, "code", json_stringz(res->code));
 	json_obj_set(rec, "valid", json_bool(res->valid));
 	json_obj_set(rec, "reasons", reasons);
+}
+
+int
+validate_record(struct json *rec, const struct validate_opts *opts,
+    struct ar_err *e)
+{
+	struct validate_result res;
+	struct buf why = BUF_INIT;
+	const char *output, *lang, *finish;
+	size_t len, i;
+
+	if (record_opt_str(rec, "output", &output, e) == -1 ||
+	    record_opt_str(rec, "language", &lang, e) == -1 ||
+	    record_opt_str(rec, "finish", &finish, e) == -1)
+		return -1;
+	if (output == NULL)
+		return err_set(e, AR_E_BAD_FIELD, "field \"output\" is missing");
+	json_obj_str(rec, "output", &len);
+	validate_output(output, len, lang, finish, opts, &res);
+	for (i = 0; i < res.n_reasons; i++)
+		buf_printf(&why, "%s%s", i ? "; " : "", res.reasons[i]);
+	if (why.len > 0)
+		log_info("invalid: %s", buf_str(&why));
+	buf_free(&why);
+	validate_to_record(&res, rec);
+	validate_result_free(&res);
+	return 0;
 }

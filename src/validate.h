@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "err.h"
 #include "json.h"
 
 struct validate_opts {
@@ -35,5 +36,14 @@ void validate_result_free(struct validate_result *res);
 
 /* Adds "code", "valid" and "reasons" to rec. */
 void validate_to_record(const struct validate_result *res, struct json *rec);
+
+/*
+ * What ar-validate does with one record: validates its "output" (with its
+ * "language" and "finish") and adds code, valid and reasons, logging the
+ * reasons of an invalid answer. Returns 0, or -1 with e set (bad_field)
+ * when output is missing or a field has the wrong type.
+ */
+int validate_record(struct json *rec, const struct validate_opts *opts,
+    struct ar_err *e);
 
 #endif
