@@ -34,17 +34,13 @@ bad_usage(const struct cli *c)
 	return AR_EXIT_USAGE;
 }
 
-int
-cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
+/* Parses the flags into cfg (loaded); returns -1 to go on, or the exit
+ * status to return now. */
+static int
+parse_flags(const struct cli *c, int argc, char **argv, struct config *cfg)
 {
-	struct ar_err e;
 	int opt, rc;
 
-	log_init(c->prog);
-	if (config_load(cfg, &e) == -1) {
-		log_error("%s", e.msg);
-		return AR_EXIT_USAGE;
-	}
 	while ((opt = getopt_long(argc, argv, c->shortopts, c->longopts,
 	    NULL)) != -1) {
 		switch (opt) {
@@ -76,6 +72,22 @@ cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 	if (optind < argc && !c->operands)
 		return bad_usage(c);
 	return -1;
+}
+
+int
+cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
+{
+	struct ar_err e;
+	int rv;
+
+	log_init(c->prog);
+	if (config_load(cfg, &e) == -1) {
+		log_error("%s", e.msg);
+		return AR_EXIT_USAGE;
+	}
+	if ((rv = parse_flags(c, argc, argv, cfg)) >= 0)
+		config_free(cfg);
+	return rv;
 }
 
 int

@@ -34,9 +34,9 @@ struct cli {
  * Loads the settings into cfg, then parses argv: -h prints the usage on
  * stdout, -V the version, -v and -q set the log level, a setting flag
  * overrides its variable, others go to c->own. Returns -1 when the program
- * should go on (cfg loaded, optind at the first operand), or the exit
- * status to return now: 0 after -h/-V, AR_EXIT_USAGE after an error (usage
- * or bad value, already printed).
+ * should go on (cfg loaded, optind at the first operand; the caller frees
+ * cfg), or the exit status to return now, cfg already freed: 0 after -h or
+ * -V, AR_EXIT_USAGE after an error (usage or bad value, already printed).
  */
 int cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg);
 

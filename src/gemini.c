@@ -4,6 +4,7 @@
  * policy. The API key lives only in one header string, zeroed after use.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -334,18 +335,26 @@ gemini_stop(struct gemini_stream *st, const char *code, const char *what)
 	return 1;
 }
 
+/* A token count: 0 when absent, negative or too large for a long. */
+static long
+gemini_count(const struct json *obj, const char *key)
+{
+	double v;
+
+	if (!json_obj_num(obj, key, &v) || !(v >= 0) || v >= (double)LONG_MAX)
+		return 0;
+	return (long)v;
+}
+
 static void
 gemini_usage(struct gemini_stream *st, const struct json *ev)
 {
 	const struct json *u = gemini_member(ev, "usageMetadata", JSON_OBJECT);
-	double v;
 
 	if (u == NULL)
 		return;
-	st->res->input_tokens = json_obj_num(u, "promptTokenCount", &v) ?
-	    (long)v : 0;
-	st->res->output_tokens = json_obj_num(u, "candidatesTokenCount", &v) ?
-	    (long)v : 0;
+	st->res->input_tokens = gemini_count(u, "promptTokenCount");
+	st->res->output_tokens = gemini_count(u, "candidatesTokenCount");
 }
 
 static void
@@ -537,7 +546,7 @@ gemini_on_tick(void *ctx)
 {
 	struct gemini_stream *st = ctx;
 
-	return st->rq->cancel != NULL && *st->rq->cancel;
+	return gen_cancelled(st->rq->cancel);
 }
 
 static void
@@ -690,7 +699,7 @@ gemini_backoff(struct gemini *g, int next, double hint_s)
 static int
 gemini_cancelled(const struct gen_request *rq)
 {
-	return rq->cancel != NULL && *rq->cancel;
+	return gen_cancelled(rq->cancel);
 }
 
 /* Sleeps s seconds in small slices; returns -1 if cancelled. */

@@ -13,6 +13,12 @@
 #include "record.h"
 #include "xalloc.h"
 
+int
+gen_cancelled(const volatile int *cancel)
+{
+	return cancel != NULL && __atomic_load_n(cancel, __ATOMIC_ACQUIRE);
+}
+
 void
 gen_result_init(struct gen_result *r)
 {

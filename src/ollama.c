@@ -2,6 +2,7 @@
  * ollama.c - the Ollama backend: POST /api/generate streamed as NDJSON,
  * and the status check over /api/version, /api/tags and /api/ps.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,9 +129,20 @@ stream_fail(struct ollama_stream *st, const char *code, const char *fmt, ...)
 static int
 stream_cancelled(struct ollama_stream *st)
 {
-	if (st->rq->cancel == NULL || *st->rq->cancel == 0)
+	if (!gen_cancelled(st->rq->cancel))
 		return 0;
 	return stream_fail(st, AR_E_CANCELLED, "the request was cancelled");
+}
+
+/* A count field: 0 when absent, negative or too large for a long. */
+static long
+stream_count(const struct json *v, const char *key)
+{
+	double d;
+
+	if (!json_obj_num(v, key, &d) || !(d >= 0) || d >= (double)LONG_MAX)
+		return 0;
+	return (long)d;
 }
 
 /* Takes the metrics of the done:true line; absent fields stay 0. */
@@ -143,10 +155,8 @@ stream_final(struct ollama_stream *st, const struct json *v)
 	st->done = 1;
 	if (reason != NULL)
 		snprintf(st->res->finish, sizeof st->res->finish, "%s", reason);
-	if (json_obj_num(v, "prompt_eval_count", &d))
-		st->res->input_tokens = (long)d;
-	if (json_obj_num(v, "eval_count", &d))
-		st->eval_count = (long)d;
+	st->res->input_tokens = stream_count(v, "prompt_eval_count");
+	st->eval_count = stream_count(v, "eval_count");
 	if (json_obj_num(v, "eval_duration", &d))
 		st->eval_ns = d;
 }

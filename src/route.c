@@ -80,7 +80,7 @@ phase(const struct route_hooks *h, const char *what, long tokens)
 static int
 cancelled(const struct route_hooks *h)
 {
-	return h != NULL && h->cancel != NULL && *h->cancel;
+	return h != NULL && gen_cancelled(h->cancel);
 }
 
 /* Records what a failed local call says about the server for the next
@@ -112,8 +112,9 @@ local_available(struct route *r, struct ar_err *e)
 	if (status_at < 0 || http_now_ms() - status_at >= AR_STATUS_TTL_S * 1e3) {
 		err_clear(&status_err);
 		if (ollama_check(r->ollama, &st) == -1)
-			err_set(&status_err, st.error_code, "Ollama at %s: %s",
-			    r->cfg->ollama_url, st.error);
+			err_set(&status_err, st.error_code, "%s%s", st.error,
+			    strcmp(st.error_code, AR_E_CONNECT) == 0 ?
+			    " (is `ollama serve` running?)" : "");
 		else if (!st.model_pulled)
 			err_set(&status_err, AR_E_MODEL, "model %s is not "
 			    "pulled in Ollama (ollama pull %s)",
