@@ -10,42 +10,17 @@
 
 #define STAGE "ar-route"
 
-enum {
-	OPT_CLOUD_MODEL = 256, OPT_CLOUD_ONLY, OPT_LOCAL_MODEL, OPT_LOCAL_ONLY,
-	OPT_MIN_CHARS, OPT_MIN_TPS, OPT_NO_SYNTAX
-};
+enum { OPT_CLOUD_ONLY = CLI_OPT_OWN, OPT_LOCAL_ONLY, OPT_NO_SYNTAX };
 
 static const struct option longopts[] = {
-	{ "cloud-model", required_argument, NULL, OPT_CLOUD_MODEL },
+	CLI_COMMON_LONGOPTS,
+	CLI_ROUTE_LONGOPTS,
 	{ "cloud-only", no_argument, NULL, OPT_CLOUD_ONLY },
-	{ "first-token-timeout", required_argument, NULL, 'T' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "host", required_argument, NULL, 'H' },
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "local-model", required_argument, NULL, OPT_LOCAL_MODEL },
 	{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
-	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
-	{ "min-tps", required_argument, NULL, OPT_MIN_TPS },
 	{ "no-syntax-check", no_argument, NULL, OPT_NO_SYNTAX },
-	{ "num-ctx", required_argument, NULL, 'c' },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "raw", no_argument, NULL, 'r' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
-};
-
-static const struct cli_setting settings[] = {
-	{ 'c', "AR_NUM_CTX", "--num-ctx" },
-	{ 'H', "OLLAMA_HOST", "--host" },
-	{ 'T', "AR_FIRST_TOKEN_TIMEOUT", "--first-token-timeout" },
-	{ 't', "AR_TIMEOUT", "--timeout" },
-	{ OPT_CLOUD_MODEL, "AR_CLOUD_MODEL", "--cloud-model" },
-	{ OPT_LOCAL_MODEL, "AR_LOCAL_MODEL", "--local-model" },
-	{ OPT_MIN_CHARS, "AR_MIN_CHARS", "--min-chars" },
-	{ OPT_MIN_TPS, "AR_MIN_TPS", "--min-tps" },
-	{ 0, NULL, NULL }
 };
 
 struct ctx {
@@ -143,7 +118,8 @@ main(int argc, char **argv)
 		"[-T first-token-timeout]\n"
 		"                [-t timeout] [--min-tps N] [--min-chars N] "
 		"[--no-syntax-check]",
-		"c:hH:j:qrT:t:Vv", longopts, settings, own_flag, &c, 0
+		CLI_ROUTE_SHORTOPTS "hj:qrVv", longopts, cli_route_settings,
+		own_flag, &c, 0
 	};
 	int rv;
 

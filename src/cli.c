@@ -9,6 +9,18 @@
 #include "log.h"
 #include "record.h"
 
+const struct cli_setting cli_route_settings[] = {
+	{ 'c', "AR_NUM_CTX", "--num-ctx" },
+	{ 'H', "OLLAMA_HOST", "--host" },
+	{ 'T', "AR_FIRST_TOKEN_TIMEOUT", "--first-token-timeout" },
+	{ 't', "AR_TIMEOUT", "--timeout" },
+	{ CLI_OPT_CLOUD_MODEL, "AR_CLOUD_MODEL", "--cloud-model" },
+	{ CLI_OPT_LOCAL_MODEL, "AR_LOCAL_MODEL", "--local-model" },
+	{ CLI_OPT_MIN_CHARS, "AR_MIN_CHARS", "--min-chars" },
+	{ CLI_OPT_MIN_TPS, "AR_MIN_TPS", "--min-tps" },
+	{ 0, NULL, NULL }
+};
+
 static int
 setting_flag(const struct cli *c, struct config *cfg, int opt,
     const char *arg)

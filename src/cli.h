@@ -17,6 +17,35 @@ struct cli_setting {
 	const char *flag;	/* "--timeout", for messages */
 };
 
+/* The long options every program has. */
+#define CLI_COMMON_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "version", no_argument, NULL, 'V' }
+
+/*
+ * The routing settings' flags, shared by ar-route and ar-mcp: the long
+ * options (CLI_ROUTE_LONGOPTS), the short ones (CLI_ROUTE_SHORTOPTS) and
+ * the settings they set (cli_route_settings). A program's own long-only
+ * options take values from CLI_OPT_OWN on.
+ */
+enum {
+	CLI_OPT_CLOUD_MODEL = 256, CLI_OPT_LOCAL_MODEL, CLI_OPT_MIN_CHARS,
+	CLI_OPT_MIN_TPS, CLI_OPT_OWN
+};
+#define CLI_ROUTE_SHORTOPTS "c:H:T:t:"
+#define CLI_ROUTE_LONGOPTS \
+	{ "cloud-model", required_argument, NULL, CLI_OPT_CLOUD_MODEL }, \
+	{ "first-token-timeout", required_argument, NULL, 'T' }, \
+	{ "host", required_argument, NULL, 'H' }, \
+	{ "local-model", required_argument, NULL, CLI_OPT_LOCAL_MODEL }, \
+	{ "min-chars", required_argument, NULL, CLI_OPT_MIN_CHARS }, \
+	{ "min-tps", required_argument, NULL, CLI_OPT_MIN_TPS }, \
+	{ "num-ctx", required_argument, NULL, 'c' }, \
+	{ "timeout", required_argument, NULL, 't' }
+extern const struct cli_setting cli_route_settings[];
+
 struct cli {
 	const char *prog;		/* "ar-route" */
 	const char *usage;		/* the usage text, "usage: ..." */

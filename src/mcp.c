@@ -10,8 +10,10 @@
  * aborted through route_hooks.cancel and never answered.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -942,4 +944,37 @@ mcp_serve(int in_fd, int stop_fd, FILE *out, const struct mcp_opts *opts,
 	else if (failed)
 		err_set(e, AR_E_BAD_INPUT, "write error on standard output");
 	return rd.error || failed ? -1 : 0;
+}
+
+/* SIGTERM and SIGINT write here; the server stops when it is readable. */
+static int stop_pipe[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	/* A full pipe means a stop is pending anyway. */
+	(void)!write(stop_pipe[1], &c, 1);
+	errno = saved;
+}
+
+int
+mcp_stop_on_signals(struct ar_err *e)
+{
+	struct sigaction sa;
+
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		return err_set(e, AR_E_CONFIG, "pipe: %s", strerror(errno));
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		return err_set(e, AR_E_CONFIG, "sigaction: %s",
+		    strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	return stop_pipe[0];
 }

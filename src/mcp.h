@@ -30,9 +30,16 @@ struct mcp_opts {
  * becomes readable: calls in flight are then cancelled, their backend
  * requests aborted and none is answered. Returns 0, or -1 with e set when
  * reading in_fd or writing out failed or no thread could be started.
- * http_global_init() must have run.
  */
 int mcp_serve(int in_fd, int stop_fd, FILE *out, const struct mcp_opts *opts,
     struct ar_err *e);
+
+/*
+ * Makes SIGTERM and SIGINT stop the server cleanly: their handler writes to
+ * a pipe whose read end is returned, for mcp_serve()'s stop_fd. Also
+ * ignores SIGPIPE, so a client that went away is a write error. Returns the
+ * fd, or -1 with e set.
+ */
+int mcp_stop_on_signals(struct ar_err *e);
 
 #endif
