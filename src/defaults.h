@@ -37,6 +37,7 @@
 /* Limits. */
 #define AR_MAX_RECORD     (16u << 20)  /* one input record, bytes */
 #define AR_MAX_DEPTH      64           /* JSON nesting depth */
+#define AR_MAX_VALUES     (1 << 20)    /* JSON values (and keys) in one document */
 #define AR_MAX_ANSWER     (8u << 20)   /* one backend answer (text), bytes */
 #define AR_MAX_LINE       (8u << 20)   /* one NDJSON line / SSE event, bytes */
 #define AR_MAX_ERROR_BODY (64u << 10)  /* an HTTP error body kept, bytes */

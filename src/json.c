@@ -636,6 +636,11 @@ tokenize(struct parser *p)
 
 	jsmn_init(&jp);
 	r = jsmn_parse(&jp, p->s, p->len, NULL, 0);
+	if (r > AR_MAX_VALUES) {
+		/* Each value costs a tree node: bound the memory. */
+		perr(p->err, 0, "more than %d JSON values", AR_MAX_VALUES);
+		return -1;
+	}
 	cap = r > 0 ? (unsigned int)r : 64;
 	jsmn_init(&jp);
 	p->tok = xmalloc(cap * sizeof(*p->tok));

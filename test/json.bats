@@ -210,3 +210,15 @@ hex() {
 	assert_failure 1
 	assert_output --regexp '^error at [0-9]+: input larger than 16777216 bytes$'
 }
+
+@test "a document of 1048576 values is accepted, one more is rejected" {
+	# jsmn counts the array itself and each element: 1 + (2^20 - 1).
+	"${PYTHON3:-python3}" -c 'print("[" + ",".join(["1"] * ((1 << 20) - 1)) + "]")' >at.json
+	run "$AR_TEST_BIN/json-echo" <at.json
+	assert_success
+	[ "${#output}" -eq "$(($(wc -c <at.json) - 1))" ]
+	"${PYTHON3:-python3}" -c 'print("[" + ",".join(["1"] * (1 << 20)) + "]")' >past.json
+	run "$AR_TEST_BIN/json-echo" <past.json
+	assert_failure 1
+	assert_output "error at 0: more than 1048576 JSON values"
+}
