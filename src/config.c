@@ -76,18 +76,24 @@ trim(char *s)
 	return s;
 }
 
-/* Strips one pair of matching quotes, or an unquoted trailing comment. */
+/* The value of a .env line: a quoted value up to its closing quote (a
+ * comment may follow it), else the text up to an unquoted " #" comment. */
 static char *
 unquote(char *v)
 {
-	size_t n = strlen(v);
-	char *hash;
+	char *close, *hash;
 
-	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-		v[n - 1] = '\0';
-		return v + 1;
+	if ((v[0] == '"' || v[0] == '\'') &&
+	    (close = strrchr(v + 1, v[0])) != NULL) {
+		hash = close + 1;
+		while (*hash == ' ' || *hash == '\t')
+			hash++;
+		if (*hash == '\0' || *hash == '#') {
+			*close = '\0';
+			return v + 1;
+		}
 	}
-	if ((hash = strstr(v, " #")) != NULL) {
+	if ((hash = strstr(v, " #")) != NULL || (hash = strstr(v, "\t#")) != NULL) {
 		*hash = '\0';
 		v = trim(v);
 	}
@@ -492,20 +498,27 @@ set_defaults(struct config *cfg)
 			    settings[i].name, NULL);
 }
 
+/* The key: GOOGLE_API_KEY wins over GEMINI_API_KEY, as in Google's SDKs,
+ * but the environment wins over the files for both: a key passed in the
+ * environment is never shadowed by a stale one in a file. */
 static void
 load_key(struct config *cfg)
 {
 	static const char *const vars[] = { "GOOGLE_API_KEY", "GEMINI_API_KEY" };
 	size_t i;
+	int pass;
 	const char *v;
 
-	for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-		if ((v = config_get(vars[i])) != NULL) {
-			cfg->api_key = xstrdup(v);
-			cfg->api_key_var = vars[i];
-			return;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+			v = pass == 0 ? getenv(vars[i]) :
+			    config_env_get(&file_env, vars[i]);
+			if (v != NULL && *v != '\0') {
+				cfg->api_key = xstrdup(v);
+				cfg->api_key_var = vars[i];
+				return;
+			}
 		}
-	}
 }
 
 int

@@ -134,3 +134,27 @@ http://example.com:11434
 https://ollama.com:443
 http://127.0.0.1:7"
 }
+
+@test "a key in the environment is never shadowed by a key in a file" {
+	echo 'GOOGLE_API_KEY=stale-file-key' >.env
+	chmod 600 .env
+	GEMINI_API_KEY=env-key run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get api_key_var <<<"$output")" "GEMINI_API_KEY"
+	# With both in the environment, GOOGLE_API_KEY still wins.
+	GEMINI_API_KEY=env-key GOOGLE_API_KEY=env-key2 run --separate-stderr dump
+	assert_equal "$(json_get api_key_var <<<"$output")" "GOOGLE_API_KEY"
+}
+
+@test ".env: a quoted value may be followed by a comment" {
+	cat >.env <<-'EOT'
+	AR_LOCAL_MODEL="qwen:7b"   # my model
+	AR_CLOUD_MODEL='a # b'
+	OLLAMA_HOST=127.0.0.1:7	# a tab before the comment
+	EOT
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get local_model <<<"$output")" "qwen:7b"
+	assert_equal "$(json_get cloud_model <<<"$output")" "a # b"
+	assert_equal "$(json_get ollama_url <<<"$output")" "http://127.0.0.1:7"
+}
