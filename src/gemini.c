@@ -641,6 +641,12 @@ gemini_try(struct gemini *g, const struct gemini_call *c,
 	double left = c->budget_ms - (try0 - c->t0);
 	int rc;
 
+	if (left < 1.0) {
+		/* A zero timeout would mean none to libcurl. */
+		gemini_fail_set(f, AR_E_TIMEOUT, "Gemini did not answer "
+		    "within the %g s budget (AR_TIMEOUT)", g->cfg->timeout);
+		return -1;
+	}
 	gemini_stream_init(&st, rq, res, c->t0, f);
 	memset(&hq, 0, sizeof hq);
 	hq.method = "POST", hq.url = c->url, hq.headers = c->headers;

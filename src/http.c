@@ -217,10 +217,11 @@ static long
 secs_to_ms(double s)
 {
 	if (s <= 0)
-		return 0;
+		return 0;		/* none */
 	if (s > 1e9)
 		s = 1e9;
-	return (long)(s * 1000.0 + 0.5);
+	/* A positive budget never rounds down to 0, which means none. */
+	return s < 0.001 ? 1 : (long)(s * 1000.0 + 0.5);
 }
 
 /* Sets every option of one request on the (reset) handle. */
