@@ -58,8 +58,10 @@ main(int argc, char **argv)
 		STAGE, "usage: ar-gemini [-hqVv] [-m model] [-t timeout]",
 		"hm:qt:Vv", longopts, settings, NULL, NULL, 0
 	};
-	struct pool_ops ops = { worker_new, worker_free, process, cli_emit,
-	    &cfg };
+	struct pool_ops ops = {
+		.worker_new = worker_new, .worker_free = worker_free,
+		.process = process, .emit = cli_emit, .arg = &cfg
+	};
 
 	if ((rv = cli_parse(&cli, argc, argv, &cfg)) >= 0)
 		return rv;

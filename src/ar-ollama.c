@@ -105,8 +105,10 @@ main(int argc, char **argv)
 		"                 [-t timeout] [--min-tps N] [--status]",
 		"c:hH:m:qT:t:Vv", longopts, settings, own_flag, &want_status, 0
 	};
-	struct pool_ops ops = { worker_new, worker_free, process, cli_emit,
-	    &cfg };
+	struct pool_ops ops = {
+		.worker_new = worker_new, .worker_free = worker_free,
+		.process = process, .emit = cli_emit, .arg = &cfg
+	};
 
 	if ((rv = cli_parse(&cli, argc, argv, &cfg)) >= 0)
 		return rv;

@@ -106,8 +106,10 @@ main(int argc, char **argv)
 		"[-f file]... [file...]",
 		"c:f:hl:qt:Vv", longopts, NULL, own_flag, &a, 1
 	};
-	struct pool_ops ops = { worker_new, worker_free, process, cli_emit,
-	    NULL };
+	struct pool_ops ops = {
+		.worker_new = worker_new, .worker_free = worker_free,
+		.process = process, .emit = cli_emit, .arg = NULL
+	};
 	int rv;
 
 	if ((rv = cli_parse(&cli, argc, argv, &cfg)) >= 0) {

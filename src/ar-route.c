@@ -109,7 +109,11 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	struct ctx c = { &cfg, { 0, 0, { 0, 1 } }, 0, 1 };
-	struct pool_ops ops = { worker_new, worker_free, process, emit, &c };
+	struct pool_ops ops = {
+		.worker_new = worker_new, .worker_free = worker_free,
+		.process = process, .emit = emit, .arg = &c,
+		.takes_error = route_takes_error
+	};
 	const struct cli cli = {
 		STAGE,
 		"usage: ar-route [-hqrVv] [-j jobs] [--local-only | --cloud-only] "

@@ -70,8 +70,10 @@ main(int argc, char **argv)
 		"usage: ar-validate [-hqVv] [--min-chars N] [--no-syntax-check]",
 		"hqVv", longopts, settings, own_flag, &opts, 0
 	};
-	struct pool_ops ops = { worker_new, worker_free, process, cli_emit,
-	    &opts };
+	struct pool_ops ops = {
+		.worker_new = worker_new, .worker_free = worker_free,
+		.process = process, .emit = cli_emit, .arg = &opts
+	};
 	int rv;
 
 	if ((rv = cli_parse(&cli, argc, argv, &cfg)) >= 0)

@@ -77,6 +77,14 @@ gen_result_to_record(const struct gen_result *r, const char *backend,
 	    json_null());
 }
 
+void
+gen_log_timing(const struct gen_result *r, const char *backend)
+{
+	log_debug("%s %s: first token %.1f ms, total %.1f ms, %.2f tokens/s, "
+	    "%ld tokens", backend, r->model, r->first_token_ms, r->total_ms,
+	    r->tokens_per_s, r->output_tokens);
+}
+
 /* Copies the prompt inputs of rec into a new object for prompt_record. */
 static struct json *
 gen_prompt_fields(const struct json *rec)
@@ -114,6 +122,31 @@ gen_from_task(const struct json *rec, char **sys, char **prompt,
 	return rc;
 }
 
+/* The types of the task's optional inputs, checked for every record (a
+ * record with a prompt does not go through prompt_record). */
+static int
+gen_check_inputs(const struct json *rec, struct ar_err *e)
+{
+	const struct json *files = json_obj_get(rec, "files");
+	const char *s;
+	size_t i;
+
+	if (record_opt_str(rec, "language", &s, e) == -1 ||
+	    record_opt_str(rec, "file_context", &s, e) == -1)
+		return -1;
+	if (files == NULL || files->type == JSON_NULL)
+		return 0;
+	if (files->type != JSON_ARRAY)
+		return err_set(e, AR_E_BAD_FIELD, "field \"files\" must be an "
+		    "array of strings, not %s", json_type_name(files->type));
+	for (i = 0; i < files->n; i++)
+		if (files->items[i]->type != JSON_STRING)
+			return err_set(e, AR_E_BAD_FIELD, "field \"files\"[%zu] "
+			    "must be a string, not %s", i,
+			    json_type_name(files->items[i]->type));
+	return 0;
+}
+
 int
 gen_request_from_record(const struct json *rec, char **sys, char **prompt,
     struct ar_err *e)
@@ -123,7 +156,8 @@ gen_request_from_record(const struct json *rec, char **sys, char **prompt,
 	*sys = NULL;
 	*prompt = NULL;
 	if (record_opt_str(rec, "prompt", &p, e) == -1 ||
-	    record_opt_str(rec, "system", &s, e) == -1)
+	    record_opt_str(rec, "system", &s, e) == -1 ||
+	    gen_check_inputs(rec, e) == -1)
 		return -1;
 	if (p != NULL && p[0] != '\0') {
 		*sys = s != NULL ? xstrdup(s) : NULL;
@@ -154,9 +188,7 @@ gen_record(struct json *rec, const char *stage, const char *backend,
 		rc = fn(client, &rq, &res, &e);
 	}
 	if (rc == 0) {
-		log_debug("%s: first token %.1f ms, total %.1f ms, "
-		    "%.2f tokens/s, %ld tokens", res.model, res.first_token_ms,
-		    res.total_ms, res.tokens_per_s, res.output_tokens);
+		gen_log_timing(&res, backend);
 		gen_result_to_record(&res, backend, rec);
 	} else {
 		record_set_error(rec, stage, &e);

@@ -46,11 +46,16 @@ void gen_result_free(struct gen_result *r);
 void gen_result_to_record(const struct gen_result *r, const char *backend,
     struct json *rec);
 
+/* Logs the timing of a generation (one line, only with -v). */
+void gen_log_timing(const struct gen_result *r, const char *backend);
+
 /*
  * Reads the generation input of a stage record: "prompt" and "system"
  * when present; otherwise builds them from "task" (and language,
  * file_context, files) exactly as ar-prompt does, storing them in *sys and
- * *prompt as owned strings. Returns 0, or -1 with e set.
+ * *prompt as owned strings. The types of language, file_context and
+ * files are checked in both cases (bad_field naming the field).
+ * Returns 0, or -1 with e set.
  * *sys and *prompt are owned by the caller in every case (free()).
  */
 int gen_request_from_record(const struct json *rec, char **sys,

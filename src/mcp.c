@@ -42,6 +42,10 @@
 
 #define MCP_MAX_MESSAGE	AR_MAX_RECORD	/* one incoming line, bytes */
 #define MCP_PROGRESS_MS	250.0	/* at most one token update per this */
+/* Code bytes a reply may carry: the code goes out twice (text and
+ * structuredContent), escaped, and clients read lines of at most 10 MiB
+ * (the TypeScript SDK). */
+#define MCP_MAX_CODE	(4u << 20)
 
 /* Supported protocol versions, newest first: a client asking for one of
  * them gets it back; any other gets the first. */
@@ -444,6 +448,24 @@ copy_field(struct json *obj, const struct json *rec, const char *key)
 		json_obj_set(obj, key, json_copy(v));
 }
 
+/* The isError result for code too large to send. */
+static struct json *
+tool_too_large(const struct json *rec, size_t len)
+{
+	const char *backend = json_obj_str(rec, "backend", NULL);
+	const char *model = json_obj_str(rec, "model", NULL);
+	struct buf msg = BUF_INIT;
+	struct json *text;
+
+	buf_printf(&msg, AR_E_TOO_LARGE ": the answer is too large: %s %s "
+	    "wrote %zu bytes of code, over the %u bytes an MCP reply carries",
+	    backend ? backend : "the backend", model ? model : "", len,
+	    MCP_MAX_CODE);
+	text = json_string(buf_str(&msg), msg.len);
+	buf_free(&msg);
+	return tool_result(text, NULL, 1);
+}
+
 /* The tools/call result for a routed record. */
 static struct json *
 tool_outcome(const struct json *rec)
@@ -459,6 +481,8 @@ tool_outcome(const struct json *rec)
 	size_t i;
 
 	if (err == NULL && code != NULL && code->type == JSON_STRING) {
+		if (code->len > MCP_MAX_CODE)
+			return tool_too_large(rec, code->len);
 		sc = json_object();
 		for (i = 0; fields[i] != NULL; i++)
 			copy_field(sc, rec, fields[i]);

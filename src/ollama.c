@@ -431,10 +431,18 @@ ollama_parse_stream(const char *data, size_t len, struct gen_result *res,
 	return stream_end(&st);
 }
 
+/* on_tick of a status request: stops it once its cancel flag is set. */
+static int
+status_tick(void *ctx)
+{
+	return gen_cancelled(ctx);
+}
+
 /* GETs base + path with the status check's short timeouts; returns the
- * parsed JSON object (owned) or NULL with why set. */
+ * parsed JSON object (owned) or NULL with why set. cancel may be NULL. */
 static struct json *
-ollama_get(struct ollama *o, const char *path, struct ollama_status *st)
+ollama_get(struct ollama *o, const char *path, const volatile int *cancel,
+    struct ollama_status *st)
 {
 	struct http_req hq;
 	struct http_res hr;
@@ -448,7 +456,15 @@ ollama_get(struct ollama *o, const char *path, struct ollama_status *st)
 	hq.url = buf_str(&url);
 	hq.connect_timeout = OLLAMA_STATUS_CONNECT_S;
 	hq.timeout = OLLAMA_STATUS_TIMEOUT_S;
-	if (http_do(o->http, &hq, &hr) == -1) {
+	hq.on_tick = status_tick;
+	hq.ctx = (void *)cancel;
+	memset(&hr, 0, sizeof hr);	/* http_do() is not called when cancelled */
+	if (gen_cancelled(cancel) || (http_do(o->http, &hq, &hr) == -1 &&
+	    gen_cancelled(cancel))) {
+		st->error_code = AR_E_CANCELLED;
+		snprintf(st->error, sizeof st->error, "the status check was "
+		    "cancelled");
+	} else if (hr.fail != HTTP_OK) {
 		st->error_code = hr.fail == HTTP_RESOLVE ? AR_E_RESOLVE :
 		    hr.fail == HTTP_TIMEOUT ? AR_E_TIMEOUT : AR_E_CONNECT;
 		snprintf(st->error, sizeof st->error, "cannot connect to "
@@ -536,18 +552,18 @@ ollama_status(struct ollama *o, struct ollama_status *st)
 	const char *ver;
 
 	memset(st, 0, sizeof *st);
-	if ((v = ollama_get(o, "/api/version", st)) == NULL)
+	if ((v = ollama_get(o, "/api/version", NULL, st)) == NULL)
 		return -1;
 	st->reachable = 1;
 	if ((ver = json_obj_str(v, "version", NULL)) != NULL)
 		snprintf(st->version, sizeof st->version, "%s", ver);
 	json_free(v);
-	if ((v = ollama_get(o, "/api/tags", st)) != NULL) {
+	if ((v = ollama_get(o, "/api/tags", NULL, st)) != NULL) {
 		st->model_pulled = ollama_find_model(v, o->cfg->local_model)
 		    != NULL;
 		json_free(v);
 	}
-	if ((v = ollama_get(o, "/api/ps", st)) != NULL) {
+	if ((v = ollama_get(o, "/api/ps", NULL, st)) != NULL) {
 		ollama_status_ps(v, o->cfg->local_model, st);
 		json_free(v);
 	}
@@ -555,12 +571,13 @@ ollama_status(struct ollama *o, struct ollama_status *st)
 }
 
 int
-ollama_check(struct ollama *o, struct ollama_status *st)
+ollama_check(struct ollama *o, const volatile int *cancel,
+    struct ollama_status *st)
 {
 	struct json *v;
 
 	memset(st, 0, sizeof *st);
-	if ((v = ollama_get(o, "/api/tags", st)) == NULL)
+	if ((v = ollama_get(o, "/api/tags", cancel, st)) == NULL)
 		return -1;
 	st->reachable = 1;
 	st->model_pulled = ollama_find_model(v, o->cfg->local_model) != NULL;

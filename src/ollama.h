@@ -50,8 +50,10 @@ struct ollama_status {
 int ollama_status(struct ollama *o, struct ollama_status *st);
 /* The cheap check before a generation: one GET of /api/tags, filling
  * reachable and model_pulled only. Returns 0 when reachable, -1 otherwise
- * (st->error and st->error_code say why). */
-int ollama_check(struct ollama *o, struct ollama_status *st);
+ * (st->error and st->error_code say why). When *cancel (may be NULL)
+ * becomes nonzero the request stops at once with error_code "cancelled". */
+int ollama_check(struct ollama *o, const volatile int *cancel,
+    struct ollama_status *st);
 /* The status as a record: {"backend","host","model","reachable","version",
  * "model_pulled","model_loaded","vram_fraction"[,"error"]}. Owned. */
 struct json *ollama_status_record(const struct ollama *o,

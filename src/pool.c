@@ -112,7 +112,8 @@ feed(struct pool *p, struct record_reader *rd)
 		}
 		s = &p->ring[p->next_in++ % p->size];
 		s->rec = rec;
-		s->skip = st != RECORD_OK || record_has_error(rec);
+		s->skip = st != RECORD_OK || (record_has_error(rec) &&
+		    (p->ops->takes_error == NULL || !p->ops->takes_error(rec)));
 		s->state = SLOT_QUEUED;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);

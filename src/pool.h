@@ -19,14 +19,18 @@ struct pool_ops {
 	 * keep-alive across records); called once on each worker thread. */
 	void *(*worker_new)(void *arg);
 	void (*worker_free)(void *worker);
-	/* Processes one record in place. Not called for a record that came
-	 * in carrying "error" or that the reader turned into bad_input. */
+	/* Processes one record in place. Not called for a record that the
+	 * reader turned into bad_input, nor for one that came in carrying
+	 * "error" unless takes_error says so. */
 	void (*process)(void *worker, struct json *rec);
 	/* Writes one finished record; returns 0, or -1 when the output is
 	 * gone (the pool then stops reading). Called under the pool's lock,
 	 * in input order. */
 	int (*emit)(void *arg, const struct json *rec);
 	void *arg;
+	/* Optional (may be NULL): nonzero when process() wants a record
+	 * that came in carrying "error"; called on the reading thread. */
+	int (*takes_error)(const struct json *rec);
 };
 
 /*

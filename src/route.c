@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "defaults.h"
@@ -24,6 +25,8 @@
 #include "xalloc.h"
 
 #define STAGE "ar-route"
+#define LOCAL_STAGE "ar-ollama"	/* its errors are failed local attempts */
+#define STATUS_POLL_MS 50	/* a waiter looks at its cancel flag this often */
 
 struct route {
 	const struct config *cfg;
@@ -32,8 +35,11 @@ struct route {
 	struct gemini *gemini;
 };
 
-/* The status check's cache, shared by every thread of the process. */
+/* The status check's cache, shared by every thread of the process. The
+ * check itself runs without the lock; status_busy says one is running. */
 static pthread_mutex_t status_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t status_cv = PTHREAD_COND_INITIALIZER;
+static int status_busy;
 static double status_at = -1;	/* when it was taken, ms; -1: never */
 static int status_ok;
 static struct ar_err status_err;
@@ -44,6 +50,7 @@ struct attempt {
 	char model[256];
 	double ms;
 	struct ar_err err;		/* code set when it failed outright */
+	char code[64];			/* err.code when it came from a record */
 	struct validate_result vr;	/* when it answered */
 	int answered;
 };
@@ -99,33 +106,130 @@ status_note(const struct ar_err *e)
 	pthread_mutex_unlock(&status_mu);
 }
 
-/* Returns 1 when the local model can be tried, else 0 with e set. The
- * lock is held during the check so that concurrent records wait for one
- * check instead of making their own. */
+/* Waits, holding status_mu, while another thread takes the status.
+ * Returns 0, or -1 as soon as the caller is cancelled. */
 static int
-local_available(struct route *r, struct ar_err *e)
+status_wait(const struct route_hooks *h)
+{
+	struct timespec ts;
+
+	while (status_busy && !cancelled(h)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += STATUS_POLL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&status_cv, &status_mu, &ts);
+	}
+	return cancelled(h) ? -1 : 0;
+}
+
+/* Takes the status: one GET of /api/tags, stopped when h cancels. */
+static void
+status_take(struct route *r, const struct route_hooks *h, struct ar_err *e)
 {
 	struct ollama_status st;
+
+	err_clear(e);
+	if (ollama_check(r->ollama, h != NULL ? h->cancel : NULL, &st) == -1)
+		err_set(e, st.error_code, "%s%s", st.error,
+		    strcmp(st.error_code, AR_E_CONNECT) == 0 ?
+		    " (is `ollama serve` running?)" : "");
+	else if (!st.model_pulled)
+		err_set(e, AR_E_MODEL, "model %s is not pulled in Ollama "
+		    "(ollama pull %s)", r->cfg->local_model,
+		    r->cfg->local_model);
+}
+
+/* Returns 1 when the local model can be tried, else 0 with e set.
+ * Concurrent records wait for one check instead of making their own; a
+ * cancelled record stops waiting at once, and a cancelled check is not
+ * cached. */
+static int
+local_available(struct route *r, const struct route_hooks *h,
+    struct ar_err *e)
+{
+	struct ar_err fresh;
 	int ok;
 
 	pthread_mutex_lock(&status_mu);
+	if (status_wait(h) == -1) {
+		pthread_mutex_unlock(&status_mu);
+		err_set(e, AR_E_CANCELLED, "cancelled during the status check");
+		return 0;
+	}
 	if (status_at < 0 || http_now_ms() - status_at >= AR_STATUS_TTL_S * 1e3) {
-		err_clear(&status_err);
-		if (ollama_check(r->ollama, &st) == -1)
-			err_set(&status_err, st.error_code, "%s%s", st.error,
-			    strcmp(st.error_code, AR_E_CONNECT) == 0 ?
-			    " (is `ollama serve` running?)" : "");
-		else if (!st.model_pulled)
-			err_set(&status_err, AR_E_MODEL, "model %s is not "
-			    "pulled in Ollama (ollama pull %s)",
-			    r->cfg->local_model, r->cfg->local_model);
-		status_ok = status_err.code == NULL;
+		status_busy = 1;
+		pthread_mutex_unlock(&status_mu);
+		status_take(r, h, &fresh);
+		pthread_mutex_lock(&status_mu);
+		status_busy = 0;
+		pthread_cond_broadcast(&status_cv);
+		if (fresh.code != NULL &&
+		    strcmp(fresh.code, AR_E_CANCELLED) == 0) {
+			pthread_mutex_unlock(&status_mu);
+			*e = fresh;
+			return 0;
+		}
+		status_err = fresh;
+		status_ok = fresh.code == NULL;
 		status_at = http_now_ms();
 	}
 	ok = status_ok;
 	*e = status_err;
 	pthread_mutex_unlock(&status_mu);
 	return ok;
+}
+
+int
+route_takes_error(const struct json *rec)
+{
+	const struct json *err = json_obj_get(rec, "error");
+	const char *stage;
+
+	if (err == NULL || err->type != JSON_OBJECT ||
+	    json_obj_str(err, "code", NULL) == NULL)
+		return 0;
+	stage = json_obj_str(err, "stage", NULL);
+	return stage != NULL && strcmp(stage, LOCAL_STAGE) == 0;
+}
+
+/* Control characters become spaces, so that text from a record cannot
+ * break a log line. */
+static void
+oneline(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+/* Makes the local attempt a from the ar-ollama error rec carries, and
+ * removes that error from rec. */
+static void
+local_from_record(struct route *r, struct json *rec, struct attempt *a)
+{
+	const struct json *err = json_obj_get(rec, "error");
+	const struct json *timing = json_obj_get(rec, "timing");
+	const char *model = json_obj_str(rec, "model", NULL);
+	const char *msg = json_obj_str(err, "message", NULL);
+	double ms;
+
+	a->backend = "ollama";
+	snprintf(a->model, sizeof a->model, "%s", model != NULL ? model :
+	    r->cfg->local_model);
+	if (timing != NULL && timing->type == JSON_OBJECT &&
+	    json_obj_num(timing, "total_ms", &ms) && ms >= 0 && ms < 1e12)
+		a->ms = ms;
+	snprintf(a->code, sizeof a->code, "%s", json_obj_str(err, "code",
+	    NULL));
+	a->err.code = a->code;
+	snprintf(a->err.msg, sizeof a->err.msg, "%s", msg != NULL ? msg : "");
+	oneline(a->model);
+	oneline(a->code);
+	oneline(a->err.msg);
+	json_obj_del(rec, "error");
 }
 
 struct progress {
@@ -167,7 +271,9 @@ try_backend(struct route *r, int local, const struct json *rec,
 			status_note(&a->err);
 		return 0;
 	}
+	gen_log_timing(res, a->backend);
 	phase(h, ROUTE_PHASE_VALIDATE, -1);
+	/* Its type was checked by gen_request_from_record(). */
 	record_opt_str(rec, "language", &lang, &ign);
 	finish = res->finish[0] != '\0' ? res->finish : NULL;
 	validate_output(res->output.s ? res->output.s : "", res->output.len,
@@ -256,10 +362,13 @@ static void
 record_success(struct json *rec, const struct attempt *a,
     const struct gen_result *res)
 {
+	const struct json *lang = json_obj_get(rec, "language");
 	struct json *tmp = json_object();
 
 	gen_result_to_record(res, a->backend, tmp);
 	json_obj_set(rec, "code", json_stringz(a->vr.code));
+	if (a->vr.language != NULL && (lang == NULL || lang->type == JSON_NULL))
+		json_obj_set(rec, "language", json_stringz(a->vr.language));
 	json_obj_set(rec, "valid", json_bool(1));
 	json_obj_set(rec, "backend", json_stringz(a->backend));
 	json_obj_set(rec, "model", json_copy(json_obj_get(tmp, "model")));
@@ -308,12 +417,14 @@ route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 	}
 	memset(a, 0, sizeof a);
 	gen_result_init(&res);
-	if (!r->opts->cloud_only) {
+	if (route_takes_error(rec))
+		local_from_record(r, rec, &a[n++]);
+	else if (!r->opts->cloud_only) {
 		a[n].backend = "ollama";
 		snprintf(a[n].model, sizeof a[n].model, "%s",
 		    r->cfg->local_model);
 		phase(h, ROUTE_PHASE_CHECK, -1);
-		if (local_available(r, &a[n].err))
+		if (local_available(r, h, &a[n].err))
 			ok = try_backend(r, 1, rec, sys, prompt, h, &a[n], &res);
 		n++;
 	}

@@ -43,12 +43,24 @@ void route_free(struct route *r);
 
 /*
  * Routes one record in place. On success adds code, valid (true), backend,
- * model, usage, timing and attempts and returns 0. When no backend gave
+ * model, usage, timing and attempts, and language when rec has none and
+ * the answer's code block named one; returns 0. When no backend gave
  * valid code, adds valid (false), attempts and an error (code all_failed,
  * or cancelled, or bad_field for unusable input) and returns -1.
+ * A record carrying an error that route_takes_error() accepts is a local
+ * attempt that already failed: it becomes attempts[0] (model from the
+ * record's "model", ms from its timing.total_ms), its error is removed,
+ * and the cloud is tried unless opts->local_only.
  * hooks may be NULL. Logs one decision line (⚡ [LOCAL] / ☁️ [CLOUD]).
  */
 int route_record(struct route *r, struct json *rec,
     const struct route_hooks *hooks);
+
+/*
+ * Nonzero when rec carries an error that route_record() treats as a
+ * failed local attempt (stage "ar-ollama", with a string code) instead of
+ * passing it on untouched; for pool_ops.takes_error.
+ */
+int route_takes_error(const struct json *rec);
 
 #endif

@@ -1070,6 +1070,8 @@ validate_output(const char *output, size_t len, const char *language,
 		clen = 0;
 	code = v_trim_code(code, &clen);
 	res->code = xstrndup(code, clen);
+	if (picked != NULL && picked->lang[0] != '\0')
+		res->language = xstrdup(picked->lang);
 	if (clen == 0)
 		v_no_code(res, output, len, bs.n);
 	else if (opts->min_chars > 0 &&
@@ -1096,6 +1098,7 @@ validate_result_free(struct validate_result *res)
 		free(res->reasons[i]);
 	free(res->reasons);
 	free(res->code);
+	free(res->language);
 	memset(res, 0, sizeof *res);
 }
 

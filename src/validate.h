@@ -19,6 +19,10 @@ struct validate_result {
 	int valid;
 	char **reasons;		/* owned strings; n_reasons of them */
 	size_t n_reasons;
+	/* The language of the code block the code came from (its fence's
+	 * info string, aliases normalised: "py" is "python"), owned; NULL
+	 * when the code was not fenced or the fence named none. */
+	char *language;
 };
 
 /*

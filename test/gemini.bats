@@ -321,6 +321,16 @@ for l in sys.stdin:
 	assert_equal "$(nreq)" 0
 }
 
+@test "a record with a prompt and a language of the wrong type: bad_field naming it, no request" {
+	gem <<<'{"id":"r1","prompt":"x","language":5}'
+	assert_error bad_field
+	assert_equal "$(json_get error.message <<<"$output")" 'field "language" must be a string, not number'
+	gem <<<'{"id":"r1","prompt":"x","file_context":{}}'
+	assert_error bad_field
+	assert_equal "$(json_get error.message <<<"$output")" 'field "file_context" must be a string, not object'
+	assert_equal "$(nreq)" 0
+}
+
 @test "-v: the key appears nowhere, whatever happens" {
 	for m in ok rate-limit-once.$BATS_TEST_NUMBER http-400 missing \
 	    error-mid malformed blocked; do

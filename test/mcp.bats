@@ -103,6 +103,59 @@ conns_closed() {
 }
 export -f live_conns conns_closed	# for the driver's exec steps
 
+# fake_ollama MODE: starts a stand-in Ollama on a free port and exports
+# OLLAMA_HOST for it. MODE silent: connections are accepted and never
+# answered. MODE big: model "big" is pulled and answers a ```go block of
+# about 5 MB of distinct lines. Stopped by teardown.
+fake_ollama() {
+	"${PYTHON3:-python3}" -c '
+import json, socket, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        body = json.dumps({"models": [{"name": "big:latest",
+                                       "model": "big:latest"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.end_headers()
+        text = "```go\n" + "".join("// line %07d of a very large answer\n"
+                                    % i for i in range(140000)) + "```\n"
+        for i in range(0, len(text), 65536):
+            self.wfile.write((json.dumps({"model": "big", "done": False,
+                "response": text[i:i + 65536]}) + "\n").encode())
+        self.wfile.write((json.dumps({"model": "big", "response": "",
+            "done": True, "done_reason": "stop", "prompt_eval_count": 1,
+            "eval_count": 100, "eval_duration": 10**9}) + "\n").encode())
+if sys.argv[1] == "silent":
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    conns = []
+    print(s.getsockname()[1], flush=True)
+    while True:
+        conns.append(s.accept())
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+' "$1" >fake.port 3>&- &
+	FAKE_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -s fake.port ] && break
+		sleep 0.1
+	done
+	export OLLAMA_HOST=127.0.0.1:$(cat fake.port)
+}
+teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
+
 @test "initialize echoes each supported protocol version" {
 	for v in 2025-11-25 2025-06-18 2025-03-26 2024-11-05; do
 		mcp <<-EOF
@@ -387,6 +440,42 @@ export -f live_conns conns_closed	# for the driver's exec steps
 	assert_equal "$(mock_requests | grep -c GenerateContent)" 0
 }
 
+@test "tools/call: structuredContent names the language of the answer when none was asked" {
+	export AR_CLOUD_MODEL=ok-c
+	mcp <<-EOF
+	send $INIT
+	send $(call 1 '{"task":"add two numbers"}')
+	wait 1
+	EOF
+	protocol_only
+	assert_equal "$(q 'reply(1)["result"]["structuredContent"]["language"]')" python
+	export AR_LOCAL_MODEL=missing
+	mcp <<-EOF
+	send $INIT
+	send $(call 1 '{"task":"add two numbers"}')
+	wait 1
+	EOF
+	protocol_only
+	assert_equal "$(q 'reply(1)["result"]["structuredContent"]["backend"]')" gemini
+	assert_equal "$(q 'reply(1)["result"]["structuredContent"]["language"]')" c
+}
+
+@test "tools/call: code over 4 MiB is isError too_large, not a reply over the clients' line limit" {
+	fake_ollama big
+	export AR_LOCAL_MODEL=big
+	mcp <<-EOF
+	send $INIT
+	send $(call 1 '{"task":"a big table","language":"go"}')
+	wait 1
+	EOF
+	protocol_only
+	assert_equal "$(q 'reply(1)["result"]["isError"]')" true
+	assert_equal "$(q '"structuredContent" in reply(1)["result"]')" false
+	text=$(q 'reply(1)["result"]["content"][0]["text"]')
+	[[ $text == "too_large: the answer is too large: ollama big wrote "*" bytes of code, over the 4194304 bytes"* ]]
+	(($(wc -c <<<"$output") < 100000))
+}
+
 @test "tools/call: a missing local model falls back to gemini, attempts say why" {
 	export AR_LOCAL_MODEL=missing
 	mcp <<-EOF
@@ -615,6 +704,44 @@ export -f live_conns conns_closed	# for the driver's exec steps
 	assert_equal "$stderr" ""
 }
 
+@test "SIGTERM during a slow status check: exit 0 at once, not after the check's timeout" {
+	fake_ollama silent
+	mcp <<-EOF
+	send $INIT
+	send $(call 1 "$TASK" '{"progressToken":1}')
+	send $(call 2 "$TASK")
+	progress checking local model
+	sleep 0.5
+	signal TERM
+	EOF
+	protocol_only
+	assert_equal "$(q 'reply(1)')" "0 replies to 1"
+	assert_equal "$(q 'reply(2)')" "0 replies to 2"
+	# The status check alone would hold it for 5 s.
+	assert_equal "$(q 'meta("_secs") < 3')" true
+	assert_equal "$stderr" ""
+}
+
+@test "a call cancelled during a slow status check ends at once" {
+	fake_ollama silent
+	mcp <<-EOF
+	send $INIT
+	send $(call 1 "$TASK" '{"progressToken":1}')
+	progress checking local model
+	sleep 0.5
+	send {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}
+	sleep 1.5
+	send $(ping 2)
+	wait 2
+	close
+	EOF
+	protocol_only
+	assert_equal "$(q 'reply(1)')" "0 replies to 1"
+	assert_equal "$(q 'reply(2)["result"]')" '{}'
+	# At the close nothing was left running: the cancelled check ended.
+	assert_equal "$(q 'meta("_secs") < 2')" true
+}
+
 @test "SIGTERM while idle: clean exit 0" {
 	mcp <<-EOF
 	send $INIT
@@ -627,7 +754,8 @@ export -f live_conns conns_closed	# for the driver's exec steps
 }
 
 @test "model flags override the environment" {
-	mcp --local-model missing --cloud-model ok-c -T 20 -t 40 <<-EOF
+	export AR_LOCAL_MODEL=ok AR_CLOUD_MODEL=missing
+	mcp --local-model hang --cloud-model ok-c -T 1 -t 40 <<-EOF
 	send $INIT
 	send $(call 1 '{"task":"add two numbers","language":"c"}')
 	wait 1
@@ -636,7 +764,19 @@ export -f live_conns conns_closed	# for the driver's exec steps
 	s='reply(1)["result"]["structuredContent"]'
 	assert_equal "$(q "$s[\"backend\"]")" gemini
 	assert_equal "$(q "$s[\"model\"]")" ok-c
-	assert_equal "$(q "$s[\"attempts\"][0][\"model\"]")" missing
+	assert_equal "$(q "$s[\"attempts\"][0][\"model\"]")" hang
+	assert_equal "$(q "$s[\"attempts\"][0][\"ok\"]")" false
+	assert_equal "$(q "$s[\"attempts\"][0][\"error\"][\"code\"]")" timeout
+	[[ $(q "$s[\"attempts\"][0][\"error\"][\"message\"]") == *"within 1s (AR_FIRST_TOKEN_TIMEOUT)"* ]]
+	# -t: AR_TIMEOUT is 60 here; the flag's 2 s ends a stalled stream.
+	mcp --local-model hang-mid --cloud-model ok-c -t 2 <<-EOF
+	send $INIT
+	send $(call 1 '{"task":"add two numbers","language":"c"}')
+	wait 1
+	EOF
+	protocol_only
+	assert_equal "$(q "$s[\"attempts\"][0][\"error\"][\"code\"]")" timeout
+	[[ $(q "$s[\"attempts\"][0][\"error\"][\"message\"]") == *"within 2s (AR_TIMEOUT)"* ]]
 }
 
 @test "-h, -V and a bad flag" {

@@ -126,6 +126,16 @@ assert_error() {
 	[[ $(json_get error.message <<<"$output") == *prompt* ]]
 }
 
+@test "a record with a prompt and a language of the wrong type is a bad_field error naming it" {
+	run --separate-stderr ar-ollama <<<'{"id":"r1","prompt":"x","language":5}'
+	assert_error bad_field
+	[[ $(json_get error.message <<<"$output") == 'field "language" must be a string, not number' ]]
+	run --separate-stderr ar-ollama <<<'{"id":"r1","prompt":"x","files":[true]}'
+	assert_error bad_field
+	[[ $(json_get error.message <<<"$output") == 'field "files"[0] must be a string, not boolean' ]]
+	refute grep -q /api/generate "$MOCK_LOG"
+}
+
 @test "a record carrying error passes through untouched, with no request" {
 	in='{"id":"r1","error":{"stage":"ar-prompt","code":"file_error","message":"x"},"prompt":"p"}'
 	run --separate-stderr ar-ollama <<<"$in"
@@ -205,6 +215,12 @@ assert_error() {
 	AR_MIN_TPS=5 run_model slow
 	assert_error too_slow
 	[[ $(json_get error.message <<<"$output") =~ [0-9]+\.[0-9]+\ tokens/s ]]
+}
+
+@test "AR_MIN_TPS=0 disables the floor: a slow stream runs until AR_TIMEOUT" {
+	AR_MIN_TPS=0 AR_TIMEOUT=4 run_model slow
+	assert_error timeout
+	[[ $(json_get error.message <<<"$output") == *"within 4s (AR_TIMEOUT)"* ]]
 }
 
 @test "--min-tps overrides AR_MIN_TPS" {

@@ -285,6 +285,83 @@ $TASK"
 	run --separate-stderr ar-route <<<"$rec"
 	assert_failure 1
 	assert_output "$rec"
+	rec='{"id":2,"task":"t","error":{"stage":"ar-gemini","code":"timeout","message":"m"}}'
+	run --separate-stderr ar-route <<<"$rec"
+	assert_failure 1
+	assert_output "$rec"
+	assert_equal "$(mock_requests | wc -l)" 0
+}
+
+@test "an ar-ollama error is a failed local attempt: the cloud answers" {
+	rec='{"id":7,"task":"add two numbers","language":"python","model":"big","timing":{"total_ms":1234.4},"error":{"stage":"ar-ollama","code":"timeout","message":"no first token within 60s"}}'
+	run --separate-stderr ar-route <<<"$rec"
+	assert_success
+	assert_equal "$(json_get id <<<"$output")" 7
+	assert_equal "$(json_get backend <<<"$output")" gemini
+	assert_equal "$(json_get valid <<<"$output")" true
+	json_get error <<<"$output" && fail "the error must be removed"
+	assert_equal "$(json_get attempts.0 <<<"$output")" \
+	    '{"backend":"ollama","model":"big","ok":false,"ms":1234,"error":{"code":"timeout","message":"no first token within 60s"}}'
+	assert_equal "$(json_get attempts.1.backend <<<"$output")" gemini
+	assert_equal "$(json_get attempts.1.ok <<<"$output")" true
+	[[ $stderr == *"☁️ [CLOUD]"*"local failed: timeout: no first token"* ]]
+	# Ollama is not asked again, not even for its status.
+	assert_equal "$(requests_to '/api/')" 0
+	assert_equal "$(requests_to 'GenerateContent')" 1
+}
+
+@test "ar-ollama | ar-route: a local failure upstream falls back, model and ms defaulted" {
+	export AR_LOCAL_MODEL=http-500
+	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-ollama 2>/dev/null | ar-route"
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" gemini
+	assert_equal "$(json_get attempts.0.model <<<"$output")" http-500
+	assert_equal "$(json_get attempts.0.ms <<<"$output")" 0
+	assert_equal "$(json_get attempts.0.error.code <<<"$output")" server_error
+	# --local-only: all_failed with that one attempt.
+	mock_reset_log
+	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-ollama 2>/dev/null | ar-route --local-only"
+	assert_failure 1
+	assert_equal "$(json_get error.stage <<<"$output")" ar-route
+	assert_equal "$(json_get error.code <<<"$output")" all_failed
+	[[ $(json_get error.message <<<"$output") == *"ollama http-500: server_error"* ]]
+	assert_equal "$(json_get attempts.0.error.code <<<"$output")" server_error
+	json_get attempts.1 <<<"$output" && fail "only one attempt expected"
+	assert_equal "$(requests_to 'GenerateContent')" 0
+}
+
+@test "the language of the answer's code block is added when the record has none" {
+	run --separate-stderr ar-route <<<'{"task":"add two numbers"}'
+	assert_success
+	assert_equal "$(json_get language <<<"$output")" python
+	export AR_LOCAL_MODEL=ok-sh
+	run --separate-stderr ar-route <<<'{"task":"t","language":null}'
+	assert_success
+	assert_equal "$(json_get language <<<"$output")" sh
+	# A requested language is kept as written.
+	run --separate-stderr ar-route <<<'{"task":"t","language":"bash"}'
+	assert_success
+	assert_equal "$(json_get language <<<"$output")" bash
+}
+
+@test "a record with a prompt gets its language, file_context and files type-checked" {
+	for f in language:5 file_context:[] 'files:"a.c"' 'files:[1]'; do
+		name=${f%%:*}
+		run --separate-stderr ar-route <<<"{\"prompt\":\"x\",\"$name\":${f#*:}}"
+		assert_failure 1
+		assert_equal "$(json_get error.stage <<<"$output")" ar-route
+		assert_equal "$(json_get error.code <<<"$output")" bad_field
+		[[ $(json_get error.message <<<"$output") == "field \"$name\""* ]]
+	done
+	assert_equal "$(mock_requests | wc -l)" 0
+}
+
+@test "the status check expires after 5 s" {
+	run --separate-stderr ar-route < <(echo "$TASK"; sleep 6; echo "$TASK")
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(requests_to '/api/tags')" 2
+	assert_equal "$(requests_to '/api/generate')" 2
 }
 
 @test "-j: records run in parallel and come out in input order" {
@@ -350,9 +427,14 @@ $TASK"
 	route -q
 	assert_success
 	assert_equal "$stderr" ""
+	route
+	assert_success
+	[[ $stderr == *"⚡ [LOCAL]"* ]]
+	[[ $stderr != *"first token"* ]]
 	route -v
 	assert_success
 	[[ $stderr == *"⚡ [LOCAL]"* ]]
+	[[ $stderr == *"ollama ok: first token "*" ms, total "*" tokens/s, "*" tokens"* ]]
 }
 
 @test "the API key appears in no output of a fallback" {

@@ -330,6 +330,25 @@ PY_ADD=$'def add(a, b):\n    return a + b'
 	assert_output ""
 }
 
+@test "the checker's environment holds no API key" {
+	mkdir fakebin
+	cat >fakebin/python3 <<-EOF
+	#!/bin/sh
+	env >"$PWD/env.txt"
+	exit 0
+	EOF
+	chmod +x fakebin/python3
+	printf 'GEMINI_API_KEY=dotenv-secret-4242\n' >.env
+	answer $'```python\n'"$PY_ADD"$'\n```' python
+	GOOGLE_API_KEY=env-secret-1717 MY_GOOGLE_API_KEY=x PATH="$PWD/fakebin:$PATH" validate
+	assert_valid
+	[ -s env.txt ]
+	grep -q '^LC_ALL=C$' env.txt
+	run grep -E 'API_KEY|env-secret-1717|dotenv-secret-4242' env.txt
+	assert_failure 1
+	assert_output ""
+}
+
 @test "a checker that hangs is killed after the time limit and does not fail the code" {
 	mkdir fakebin
 	printf '#!/bin/sh\nsleep 300\n' >fakebin/python3
