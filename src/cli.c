@@ -1,6 +1,8 @@
 /*
  * cli.c - option parsing and the record loop shared by every program.
  */
+#include <sys/prctl.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -58,10 +60,10 @@ parse_flags(const struct cli *c, int argc, char **argv, struct config *cfg)
 		switch (opt) {
 		case 'h':
 			printf("%s\n", c->usage);
-			return AR_EXIT_OK;
+			return record_close_stdout() ? AR_EXIT_FAIL : AR_EXIT_OK;
 		case 'V':
 			printf("%s (aurarouter) %s\n", c->prog, PACKAGE_VERSION);
-			return AR_EXIT_OK;
+			return record_close_stdout() ? AR_EXIT_FAIL : AR_EXIT_OK;
 		case 'q':
 			log_set_level(LOG_QUIET);
 			continue;
@@ -97,6 +99,10 @@ cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 		log_error("%s", e.msg);
 		return AR_EXIT_USAGE;
 	}
+	/* A process holding the API key writes no core file and cannot be
+	 * read through ptrace or /proc by other processes of the user. */
+	if (cfg->api_key != NULL)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if ((rv = parse_flags(c, argc, argv, cfg)) >= 0)
 		config_free(cfg);
 	return rv;

@@ -283,16 +283,24 @@ record_read(struct record_reader *r, struct json **out)
 	return st;
 }
 
+/* errno of the first failed write on stdout, for record_close_stdout();
+ * written by whichever worker thread emits. */
+static int stdout_errno;
+
 int
 record_write(FILE *fp, const struct json *rec)
 {
 	struct buf b = BUF_INIT;
-	int rv = 0;
+	int rv = 0, zero = 0;
 
 	json_write(&b, rec);
 	buf_addc(&b, '\n');
-	if (fwrite(b.s, 1, b.len, fp) != b.len || fflush(fp) == EOF)
+	if (fwrite(b.s, 1, b.len, fp) != b.len || fflush(fp) == EOF) {
+		if (fp == stdout)
+			__atomic_compare_exchange_n(&stdout_errno, &zero, errno,
+			    0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 		rv = -1;
+	}
 	buf_free(&b);
 	return rv;
 }
@@ -365,12 +373,20 @@ record_req_str(const struct json *rec, const char *field, const char **out,
 int
 record_close_stdout(void)
 {
+	int err = __atomic_load_n(&stdout_errno, __ATOMIC_SEQ_CST);
 	int bad = ferror(stdout);
 
-	if (fclose(stdout) == EOF || bad) {
-		log_error("write error on standard output: %s",
-		    errno ? strerror(errno) : "I/O error");
-		return -1;
+	errno = 0;
+	if (fclose(stdout) == EOF) {
+		bad = 1;
+		if (err == 0)
+			err = errno;
 	}
-	return 0;
+	if (!bad)
+		return 0;
+	/* The reader went away (SIGPIPE ignored): nothing to say. */
+	if (err != EPIPE)
+		log_error("write error on standard output: %s",
+		    err ? strerror(err) : "I/O error");
+	return -1;
 }

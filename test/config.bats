@@ -111,6 +111,21 @@ dump() { "$AR_TEST_BIN/config-dump" "$@"; }
 	assert_equal "$stderr" ""
 }
 
+@test "a key in the XDG file that others can read gets a warning naming it" {
+	mkdir -p "$BATS_TEST_TMPDIR/xdg/aurarouter"
+	f="$BATS_TEST_TMPDIR/xdg/aurarouter/env"
+	echo 'GOOGLE_API_KEY=secret-from-xdg' >"$f"
+	chmod 640 "$f"
+	XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/xdg" run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get api_key_var <<<"$output")" "GOOGLE_API_KEY"
+	[[ $stderr == *"warning: $f holds an API key"* ]]
+	[[ $stderr != *secret-from-xdg* ]]
+	chmod 600 "$f"
+	XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/xdg" run --separate-stderr dump
+	assert_equal "$stderr" ""
+}
+
 @test "OLLAMA_HOST is parsed as Ollama parses it" {
 	run dump "" "127.0.0.1" "127.0.0.1:1234" "example.com:1234" \
 	    "http://example.com" "https://example.com" "https://example.com/ollama/" \

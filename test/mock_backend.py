@@ -17,6 +17,8 @@ the counters of the "-once" behaviours; unknown names act as "ok".
   cut, cut-hard            the stream ends without its end; the socket dies
   http-NNN, missing        that status with the real body; 404 model unknown
   huge                     a 100 MiB answer
+  size-N                   a valid ```python block of exactly N bytes in all
+                           (N >= 20), sent in 64 KiB chunks (answer limit)
   Gemini only: thought, blocked, rate-limit-once, unavailable-once,
   rate-limit-daily, retry-long (429 with a 3600 s delay)
 A prompt holding "mock-delay-ms=N" is answered N ms late.
@@ -132,7 +134,8 @@ BEHAVIOURS = [
     "ok", "ok-c", "ok-sh", "ok-js", "prose", "bare", "two-blocks",
     "syntax-error", "syntax-error-c", "empty", "short", "refusal",
     "truncated", "repeat", "hang", "hang-mid", "slow", "malformed",
-    "error-mid", "cut", "cut-hard", "http-400", "http-500", "http-503",
+    "error-mid", "cut", "cut-hard", "http-400", "http-429", "http-500",
+    "http-503",
     "huge", "thought", "blocked", "rate-limit-once", "unavailable-once",
     "rate-limit-daily", "retry-long", "partial",
 ]
@@ -156,6 +159,28 @@ def now_rfc3339():
 
 def dumps(obj):
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def sized_answer(n):
+    """A ```python block of exactly n bytes (n >= 20): a statement, then
+    comment lines of 64 bytes, then one shorter line for the rest."""
+    head, code, tail = "```python\n", "x = 1\n", "```\n"
+    rest = max(0, n - len(head) - len(code) - len(tail))
+    line = "# " + "a" * 61 + "\n"
+    body = line * (rest // len(line))
+    r = rest % len(line)
+    body += "\n" if r == 1 else ("#" + "a" * (r - 2) + "\n" if r else "")
+    return head + code + body + tail
+
+
+def size_of(beh):
+    """N for a "size-N" behaviour, else None."""
+    m = re.fullmatch(r"size-(\d+)", beh)
+    return int(m.group(1)) if m else None
+
+
+def pieces_of(text):
+    return [text[i:i + HUGE_CHUNK] for i in range(0, len(text), HUGE_CHUNK)]
 
 
 def huge_chunk():
@@ -490,6 +515,8 @@ class Handler(BaseHTTPRequestHandler):
 
         if beh == "huge":
             return self.ollama_huge(model, stream, line, final)
+        if size_of(beh) is not None:
+            return self.ollama_sized(size_of(beh), stream, line, final)
         text = ANSWERS.get(beh, ANSWERS["ok"])
         toks = tokens_of(text)
         reason = "length" if beh == "truncated" else "stop"
@@ -562,6 +589,18 @@ class Handler(BaseHTTPRequestHandler):
         head, tail = whole.split(dumps("\x00")[1:-1], 1)
         self.send_stream_body("application/json; charset=utf-8", head,
                               dumps(piece)[1:-1], tail)
+
+    def ollama_sized(self, n, stream, line, final):
+        text = sized_answer(n)
+        if not stream:
+            return self.send_body(200, "application/json; charset=utf-8",
+                                  final(1, "stop", text).rstrip("\n"))
+        self.start_chunked("application/x-ndjson")
+        pieces = pieces_of(text)
+        for p in pieces:
+            self.chunk(line(p))
+        self.chunk(final(len(pieces)))
+        self.end_chunked()
 
     def send_stream_body(self, ctype, head, piece, tail):
         head, piece, tail = (s.encode("utf-8") for s in (head, piece, tail))
@@ -673,6 +712,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, [r] if streaming else r, pretty=True)
         if beh == "huge":
             return self.gemini_huge(sse, streaming, resp, event)
+        if size_of(beh) is not None:
+            return self.gemini_sized(size_of(beh), sse, streaming, resp, event)
 
         text = ANSWERS.get(beh, ANSWERS["ok"])
         toks = tokens_of(text)
@@ -767,6 +808,20 @@ class Handler(BaseHTTPRequestHandler):
         head, tail = dumps(whole).split(dumps("\x00")[1:-1], 1)
         self.send_stream_body("application/json; charset=UTF-8", head,
                               dumps(piece)[1:-1], tail)
+
+    def gemini_sized(self, n, sse, streaming, resp, event):
+        pieces = pieces_of(sized_answer(n))
+        evs = [resp([{"text": p}]) for p in pieces[:-1]]
+        evs.append(resp([{"text": pieces[-1]}], "STOP", len(pieces)))
+        if not sse:
+            whole = evs if streaming else resp([{"text": sized_answer(n)}],
+                                               "STOP", len(pieces))
+            return self.send_json(200, whole,
+                                  ctype="application/json; charset=UTF-8")
+        self.start_chunked("text/event-stream")
+        for ev in evs:
+            self.chunk(event(ev))
+        self.end_chunked()
 
     def prompt_text(self):
         out = []
