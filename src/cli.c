@@ -10,6 +10,7 @@
 #include "err.h"
 #include "log.h"
 #include "record.h"
+#include "xalloc.h"
 
 const struct cli_setting cli_route_settings[] = {
 	{ 'c', "AR_NUM_CTX", "--num-ctx" },
@@ -23,22 +24,15 @@ const struct cli_setting cli_route_settings[] = {
 	{ 0, NULL, NULL }
 };
 
-static int
-setting_flag(const struct cli *c, struct config *cfg, int opt,
-    const char *arg)
+static const struct cli_setting *
+find_setting(const struct cli *c, int opt)
 {
 	const struct cli_setting *s;
-	struct ar_err e;
 
-	for (s = c->settings; s != NULL && s->opt != 0; s++) {
-		if (s->opt != opt)
-			continue;
-		if (config_set(cfg, s->var, arg, s->flag, &e) == 0)
-			return 0;
-		log_error("%s", e.msg);
-		return -1;
-	}
-	return 1;
+	for (s = c->settings; s != NULL && s->opt != 0; s++)
+		if (s->opt == opt)
+			return s;
+	return NULL;
 }
 
 static int
@@ -48,12 +42,20 @@ bad_usage(const struct cli *c)
 	return AR_EXIT_USAGE;
 }
 
-/* Parses the flags into cfg (loaded); returns -1 to go on, or the exit
- * status to return now. */
+/* A setting flag seen on the command line, applied once cfg is loaded. */
+struct given {
+	const struct cli_setting *s;
+	const char *arg;
+};
+
+/* Parses the flags; setting flags are collected into g (*ng of them).
+ * Returns -1 to go on, or the exit status to return now. */
 static int
-parse_flags(const struct cli *c, int argc, char **argv, struct config *cfg)
+parse_flags(const struct cli *c, int argc, char **argv, struct given *g,
+    size_t *ng)
 {
-	int opt, rc;
+	const struct cli_setting *s;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, c->shortopts, c->longopts,
 	    NULL)) != -1) {
@@ -74,13 +76,12 @@ parse_flags(const struct cli *c, int argc, char **argv, struct config *cfg)
 		case ':':
 			return bad_usage(c);
 		}
-		if ((rc = setting_flag(c, cfg, opt, optarg)) == 0)
-			continue;
-		if (rc == -1)
-			return AR_EXIT_USAGE;
-		if (c->own == NULL)
+		if ((s = find_setting(c, opt)) != NULL) {
+			g[*ng].s = s;
+			g[(*ng)++].arg = optarg;
+		} else if (c->own == NULL)
 			return bad_usage(c);
-		if (c->own(c->ctx, opt, optarg) == -1)
+		else if (c->own(c->ctx, opt, optarg) == -1)
 			return AR_EXIT_USAGE;
 	}
 	if (optind < argc && !c->operands)
@@ -88,23 +89,45 @@ parse_flags(const struct cli *c, int argc, char **argv, struct config *cfg)
 	return -1;
 }
 
+/* Loads cfg, leaving out the variables a flag sets (a bad value there
+ * does not matter), then applies the flags. Returns 0 or -1 (printed). */
+static int
+load(struct config *cfg, const struct given *g, size_t ng)
+{
+	const char **skip = xcalloc(ng + 1, sizeof *skip);
+	struct ar_err e;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ng; i++)
+		skip[i] = g[i].s->var;
+	rc = config_load_except(cfg, skip, &e);
+	for (i = 0; rc == 0 && i < ng; i++)
+		if ((rc = config_set(cfg, g[i].s->var, g[i].arg, g[i].s->flag,
+		    &e)) == -1)
+			config_free(cfg);
+	free(skip);
+	if (rc == -1)
+		log_error("%s", e.msg);
+	return rc;
+}
+
 int
 cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 {
-	struct ar_err e;
+	struct given *g = xcalloc((size_t)argc + 1, sizeof *g);
+	size_t ng = 0;
 	int rv;
 
 	log_init(c->prog);
-	if (config_load(cfg, &e) == -1) {
-		log_error("%s", e.msg);
-		return AR_EXIT_USAGE;
-	}
+	if ((rv = parse_flags(c, argc, argv, g, &ng)) < 0 &&
+	    load(cfg, g, ng) == -1)
+		rv = AR_EXIT_USAGE;
+	free(g);
 	/* A process holding the API key writes no core file and cannot be
 	 * read through ptrace or /proc by other processes of the user. */
-	if (cfg->api_key != NULL)
+	if (rv < 0 && cfg->api_key != NULL)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if ((rv = parse_flags(c, argc, argv, cfg)) >= 0)
-		config_free(cfg);
 	return rv;
 }
 

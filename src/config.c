@@ -524,6 +524,22 @@ load_key(struct config *cfg)
 int
 config_load(struct config *cfg, struct ar_err *e)
 {
+	return config_load_except(cfg, NULL, e);
+}
+
+static int
+skipped(const char *const *skip, const char *name)
+{
+	for (; skip != NULL && *skip != NULL; skip++)
+		if (strcmp(*skip, name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+config_load_except(struct config *cfg, const char *const *skip,
+    struct ar_err *e)
+{
 	const char *v;
 	size_t i;
 
@@ -537,7 +553,8 @@ config_load(struct config *cfg, struct ar_err *e)
 	set_defaults(cfg);
 	load_key(cfg);
 	for (i = 0; i < sizeof settings / sizeof settings[0]; i++) {
-		if ((v = config_get(settings[i].name)) == NULL)
+		if (skipped(skip, settings[i].name) ||
+		    (v = config_get(settings[i].name)) == NULL)
 			continue;
 		if (config_set(cfg, settings[i].name, v, settings[i].name,
 		    e) == -1) {

@@ -33,6 +33,11 @@ struct config {
  * Free with config_free().
  */
 int config_load(struct config *cfg, struct ar_err *e);
+/* The same, leaving out the variables named in skip (NULL-terminated; may
+ * be NULL): their flags set them, so their environment values are not
+ * even checked. */
+int config_load_except(struct config *cfg, const char *const *skip,
+    struct ar_err *e);
 void config_free(struct config *cfg);
 
 /* The value of a setting by name: environment first, then the .env files

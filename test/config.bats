@@ -173,3 +173,19 @@ http://127.0.0.1:7"
 	assert_equal "$(json_get cloud_model <<<"$output")" "a # b"
 	assert_equal "$(json_get ollama_url <<<"$output")" "http://127.0.0.1:7"
 }
+
+@test "a bad variable does not stop --help, and a flag that sets it overrides it" {
+	AR_TIMEOUT=abc run --separate-stderr ar-route --help
+	assert_success
+	[[ $output == usage:* ]]
+	rec='{"id":1,"error":{"stage":"x","code":"timeout","message":"m"}}'
+	# The flag replaces the bad value: the record passes through.
+	AR_TIMEOUT=abc run --separate-stderr ar-gemini -t 5 <<<"$rec"
+	assert_failure 1
+	assert_output "$rec"
+	# Without the flag the bad value is a configuration error.
+	AR_TIMEOUT=abc run --separate-stderr ar-gemini <<<"$rec"
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *AR_TIMEOUT*abc* ]]
+}
