@@ -4,9 +4,10 @@
  * The reader finds where one value ends by scanning brackets and strings,
  * then hands that span to json_parse(). A span that cannot be a record is
  * reported as one bad_input error record and skipped; when its end is in
- * doubt (an unbalanced object at end of input, a string running past a
- * newline, a record over AR_MAX_RECORD) only its first line is skipped,
- * so the reader resynchronises at the next line.
+ * doubt (an unbalanced object at end of input or followed by a line that
+ * opens with '{', a string running past a newline, a record over
+ * AR_MAX_RECORD) only its first line is skipped, so the reader
+ * resynchronises at the next line.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -107,7 +108,14 @@ scan(struct record_reader *r)
 				return SCAN_BROKEN;
 		} else if (c == '"')
 			r->in_str = 1;
-		else if (c == '{' || c == '[')
+		else if (c == '\n' && r->depth > 0) {
+			/* A line opening with '{' starts a new record: the
+			 * open one is broken (do not wait for input's end). */
+			if (r->scanned + 1 == r->in.len)
+				return SCAN_MORE;	/* see the next byte first */
+			if (r->in.s[r->scanned + 1] == '{')
+				return SCAN_BROKEN;
+		} else if (c == '{' || c == '[')
 			r->depth++;
 		else if ((c == '}' || c == ']') && --r->depth == 0) {
 			r->scanned++;

@@ -194,3 +194,31 @@ sys.stdout.write("x" * (20 << 20) + "\n{\"id\":2,\"task\":\"b\"}\n")' >long.txt
 		assert_output "$rec"
 	done
 }
+
+@test "an object left open is reported as soon as the next record arrives, not at end of input" {
+	coproc AR { ar-prompt 2>/dev/null; }
+	printf '{"id":1,"task":"a"\n{"id":2,"task":"b"}\n' >&"${AR[1]}"
+	# Standard input stays open: both answers must come anyway.
+	read -r -t 20 -u "${AR[0]}" first
+	read -r -t 20 -u "${AR[0]}" second
+	exec {AR[1]}>&-
+	wait "$AR_PID" || true
+	assert_equal "$(json_get error.code <<<"$first")" bad_input
+	[[ $(json_get error.message <<<"$first") == *'{"id":1,"task":"a"'* ]]
+	assert_equal "$(json_get id <<<"$second")" 2
+}
+
+@test "a pretty-printed record with indented nested objects is one record" {
+	run --separate-stderr ar-prompt <<-'EOT'
+	{
+	  "id": 1,
+	  "task": "a",
+	  "meta": {
+	    "k": [{"x": 1}, {"y": 2}]
+	  }
+	}
+	EOT
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(json_get meta.k.1.y <<<"$output")" 2
+}
