@@ -175,6 +175,35 @@ for l in sys.stdin:
 	[[ $stderr == *retrying* ]]
 }
 
+# gap: seconds between the mock's first and second request.
+gap() { awk -v a="$(req_get 1 t)" -v b="$(req_get 2 t)" 'BEGIN { print b - a }'; }
+
+@test "429 with retryDelay 2.5s: the retry waits at least the server's delay" {
+	# The first backoff is 1 s: only honouring RetryInfo makes it 2.5 s.
+	export AR_CLOUD_MODEL=rate-limit-slow-once.$BATS_TEST_NUMBER
+	gem <<<"$REC"
+	assert_success
+	assert_equal "$(nreq)" 2
+	awk -v g="$(gap)" 'BEGIN { exit !(g >= 2.45) }'
+}
+
+@test "503 with Retry-After: 2: the retry waits at least 2 s" {
+	export AR_CLOUD_MODEL=retry-after-once.$BATS_TEST_NUMBER
+	gem <<<"$REC"
+	assert_success
+	assert_equal "$(nreq)" 2
+	awk -v g="$(gap)" 'BEGIN { exit !(g >= 1.95) }'
+}
+
+@test "a connection closed without an answer is retried" {
+	export AR_CLOUD_MODEL=reset-once.$BATS_TEST_NUMBER
+	gem <<<"$REC"
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" gemini
+	assert_equal "$(nreq)" 2
+	[[ $stderr == *retrying* ]]
+}
+
 @test "-q: a retry logs nothing" {
 	export AR_CLOUD_MODEL=rate-limit-once.$BATS_TEST_NUMBER
 	gem -q <<<"$REC"

@@ -20,14 +20,17 @@ the counters of the "-once" behaviours; unknown names act as "ok".
   size-N                   a valid ```python block of exactly N bytes in all
                            (N >= 20), sent in 64 KiB chunks (answer limit)
   Gemini only: thought, blocked, rate-limit-once, unavailable-once,
+  rate-limit-slow-once (429 with retryDelay 2.5s, then ok), retry-after-once
+  (503 with a Retry-After: 2 header, then ok), reset-once (the connection
+  closed without an answer, then ok),
   rate-limit-daily, retry-long (429 with a 3600 s delay)
 A prompt holding "mock-delay-ms=N" is answered N ms late.
 
 usage: mock_backend.py --port-file PATH --log PATH [--port N]
 
 Every request is logged, before it is answered, as one JSON line:
-{"method","path","query","headers","body","raw","peer"} (peer: the
-client's port, to see connection reuse). Standard library only.
+{"method","path","query","headers","body","raw","peer","t"} (peer: the
+client's port, to see connection reuse; t: the arrival time, seconds). Standard library only.
 """
 
 import argparse
@@ -137,6 +140,7 @@ BEHAVIOURS = [
     "error-mid", "cut", "cut-hard", "http-400", "http-429", "http-500",
     "http-503",
     "huge", "thought", "blocked", "rate-limit-once", "unavailable-once",
+    "rate-limit-slow-once", "retry-after-once", "reset-once",
     "rate-limit-daily", "retry-long", "partial",
 ]
 
@@ -325,6 +329,7 @@ class Handler(BaseHTTPRequestHandler):
             "body": body,
             "raw": text,
             "peer": self.client_address[1],
+            "t": round(time.time(), 3),
         }
         self.server.log_request_entry(entry)
         # A prompt holding "mock-delay-ms=N" is answered N ms late (at
@@ -639,13 +644,21 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(400, gemini_error(
                 400, "Invalid JSON payload received. Unexpected token."), pretty=True)
         beh = behaviour_of(model)
-        if beh in ("rate-limit-once", "unavailable-once"):
+        if beh in ("rate-limit-once", "unavailable-once", "rate-limit-slow-once",
+                   "retry-after-once", "reset-once"):
             if self.server.count(model) == 1:
-                if beh == "rate-limit-once":
+                if beh in ("rate-limit-once", "rate-limit-slow-once"):
                     return self.send_json(429, gemini_quota_error(
                         model, "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
-                        "1s", "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                        "1s" if beh == "rate-limit-once" else "2.5s",
+                        "generativelanguage.googleapis.com/generate_content_free_tier_requests",
                         10), pretty=True)
+                if beh == "retry-after-once":
+                    body = json.dumps(gemini_error(503), indent=2) + "\n"
+                    return self.send_body(503, "application/json; charset=utf-8",
+                                          body, {"Retry-After": "2"})
+                if beh == "reset-once":
+                    return self.hard_close()
                 return self.send_json(503, gemini_error(503), pretty=True)
             beh = "ok"
         if beh == "rate-limit-daily":
