@@ -85,23 +85,15 @@ emit(void *arg, const struct json *rec)
 {
 	const struct ctx *c = arg;
 	const struct json *err = json_obj_get(rec, "error");
-	const char *code, *ecode, *msg;
-	size_t len;
+	const char *ecode, *msg;
 
 	if (err != NULL) {
 		ecode = json_obj_str(err, "code", NULL);
 		msg = json_obj_str(err, "message", NULL);
 		log_error("%s: %s", ecode ? ecode : "error", msg ? msg : "");
 	}
-	if (!c->raw)
-		return record_write(stdout, rec);
-	if (record_failed(rec) || (code = json_obj_str(rec, "code", &len)) == NULL)
-		return 0;
-	if (fwrite(code, 1, len, stdout) != len ||
-	    (len > 0 && code[len - 1] != '\n' && putchar('\n') == EOF) ||
-	    fflush(stdout) == EOF)
-		return -1;
-	return 0;
+	return c->raw ? record_write_code(stdout, rec) :
+	    record_write(stdout, rec);
 }
 
 int

@@ -295,20 +295,49 @@ record_read(struct record_reader *r, struct json **out)
  * written by whichever worker thread emits. */
 static int stdout_errno;
 
+/* Writes b and flushes; keeps the errno of the first failed write on
+ * stdout. Returns 0 or -1. */
+static int
+put(FILE *fp, const struct buf *b)
+{
+	int zero = 0;
+
+	if (fwrite(b->s, 1, b->len, fp) == b->len && fflush(fp) != EOF)
+		return 0;
+	if (fp == stdout)
+		__atomic_compare_exchange_n(&stdout_errno, &zero, errno, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return -1;
+}
+
 int
 record_write(FILE *fp, const struct json *rec)
 {
 	struct buf b = BUF_INIT;
-	int rv = 0, zero = 0;
+	int rv;
 
 	json_write(&b, rec);
 	buf_addc(&b, '\n');
-	if (fwrite(b.s, 1, b.len, fp) != b.len || fflush(fp) == EOF) {
-		if (fp == stdout)
-			__atomic_compare_exchange_n(&stdout_errno, &zero, errno,
-			    0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		rv = -1;
-	}
+	rv = put(fp, &b);
+	buf_free(&b);
+	return rv;
+}
+
+int
+record_write_code(FILE *fp, const struct json *rec)
+{
+	struct buf b = BUF_INIT;
+	const char *code;
+	size_t len;
+	int rv;
+
+	if (record_failed(rec) ||
+	    (code = json_obj_str(rec, "code", &len)) == NULL)
+		return 0;
+	buf_add(&b, code, len);
+	if (len == 0 || code[len - 1] != '\n')
+		buf_addc(&b, '\n');
+	rv = put(fp, &b);
 	buf_free(&b);
 	return rv;
 }

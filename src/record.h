@@ -36,6 +36,11 @@ int record_reader_error(const struct record_reader *r);
  */
 int record_write(FILE *fp, const struct json *rec);
 
+/* Writes only rec's "code" and a newline (unless the code ends with
+ * one): ar-route -r. A failed record, or one without code, writes
+ * nothing. Returns 0, or -1 when the write failed. */
+int record_write_code(FILE *fp, const struct json *rec);
+
 /* Sets rec.error = {"stage","code","message"} from e. */
 void record_set_error(struct json *rec, const char *stage,
     const struct ar_err *e);
