@@ -27,6 +27,7 @@
 #include "json.h"
 #include "log.h"
 #include "mcp.h"
+#include "record.h"
 #include "route.h"
 #include "xalloc.h"
 
@@ -142,7 +143,7 @@ struct server {
 
 	pthread_mutex_t out_mu;	/* guards out and out_failed */
 	FILE *out;
-	int out_failed;
+	int out_failed;		/* errno of the failed write, or 0 */
 
 	pthread_mutex_t mu;	/* guards calls, state, cancel, stopping */
 	pthread_cond_t cv;	/* a call was queued, or stopping */
@@ -170,17 +171,11 @@ enum line { LINE_OK, LINE_LONG, LINE_END };
 static void
 send_msg(struct server *s, struct json *msg)
 {
-	struct buf b = BUF_INIT;
-
-	json_write(&b, msg);
-	buf_addc(&b, '\n');
-	json_free(msg);
 	pthread_mutex_lock(&s->out_mu);
-	if (!s->out_failed && (fwrite(b.s, 1, b.len, s->out) != b.len ||
-	    fflush(s->out) == EOF))
-		s->out_failed = 1;
+	if (!s->out_failed && record_write(s->out, msg) == -1)
+		s->out_failed = errno ? errno : EIO;
 	pthread_mutex_unlock(&s->out_mu);
-	buf_free(&b);
+	json_free(msg);
 }
 
 static int
@@ -966,7 +961,8 @@ mcp_serve(int in_fd, int stop_fd, FILE *out, const struct mcp_opts *opts,
 	if (rd.error)
 		err_set(e, AR_E_BAD_INPUT, "read error on standard input");
 	else if (failed)
-		err_set(e, AR_E_BAD_INPUT, "write error on standard output");
+		err_set(e, AR_E_BAD_INPUT, "write error on standard output: %s",
+		    strerror(failed));
 	return rd.error || failed ? -1 : 0;
 }
 
