@@ -1,7 +1,8 @@
 /*
  * config-dump - a test-only program: prints the settings config_load()
  * resolved, as one JSON record (the key itself never: only where it came
- * from), or, given operands, the URL each OLLAMA_HOST value parses to.
+ * from), or, given operands, the URL each OLLAMA_HOST value parses to
+ * ("(unusable)" when it cannot be used).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ dump_urls(int n, char **hosts)
 
 	for (i = 0; i < n; i++) {
 		url = config_ollama_url(hosts[i]);
-		printf("%s\n", url);
+		printf("%s\n", url != NULL ? url : "(unusable)");
 		free(url);
 	}
 	return 0;

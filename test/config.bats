@@ -189,3 +189,18 @@ http://127.0.0.1:7"
 	assert_output ""
 	[[ $stderr == *AR_TIMEOUT*abc* ]]
 }
+
+@test "an unusable OLLAMA_HOST is refused, as a value and as a flag" {
+	run dump "ftp://example.com" "http://exa mple.com" "[::0.0.]0" "127.0.0.1:11434"
+	assert_success
+	assert_equal "$output" "(unusable)
+(unusable)
+(unusable)
+http://127.0.0.1:11434"
+	OLLAMA_HOST=ftp://x run --separate-stderr dump
+	assert_failure 2
+	[[ $stderr == *OLLAMA_HOST*"not a usable Ollama"* ]]
+	run --separate-stderr ar-ollama --host 'ftp://x' </dev/null
+	assert_failure 2
+	[[ $stderr == *--host*"not a usable Ollama"* ]]
+}

@@ -1,0 +1,66 @@
+/*
+ * fuzz_json - libFuzzer harness for the JSON parser, unescaper and writer.
+ *
+ * A value json_parse() accepts is written with json_write(); that text must
+ * parse again and write to the same text (a fixed point). Any input,
+ * taken as raw string bytes, must come back from json_write_str() as a
+ * string literal that parses, byte for byte when the input is valid UTF-8.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "defaults.h"
+#include "json.h"
+
+static void
+round_trip(const char *s, size_t len)
+{
+	struct json_error je;
+	struct json *v, *w;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+
+	if ((v = json_parse(s, len, AR_MAX_RECORD, &je)) == NULL)
+		return;
+	json_write(&a, v);
+	if (!json_utf8_valid(buf_str(&a), a.len))
+		abort();
+	if ((w = json_parse(buf_str(&a), a.len, AR_MAX_RECORD, &je)) == NULL)
+		abort();	/* the writer wrote what the parser rejects */
+	json_write(&b, w);
+	if (a.len != b.len || memcmp(buf_str(&a), buf_str(&b), a.len) != 0)
+		abort();	/* parse and write is not a fixed point */
+	json_free(v);
+	json_free(w);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+static void
+string_trip(const char *s, size_t len)
+{
+	struct json_error je;
+	struct json *v;
+	struct buf a = BUF_INIT;
+
+	json_write_str(&a, s, len);
+	v = json_parse(buf_str(&a), a.len, AR_MAX_RECORD, &je);
+	if (v == NULL || v->type != JSON_STRING)
+		abort();	/* an escaped string that does not parse */
+	if (json_utf8_valid(s, len) &&
+	    (v->len != len || memcmp(v->s, s, len) != 0))
+		abort();	/* escape then unescape changed the text */
+	if (v->s[v->len] != '\0')
+		abort();
+	json_free(v);
+	buf_free(&a);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	round_trip((const char *)data, size);
+	string_trip((const char *)data, size);
+	return 0;
+}
