@@ -9,12 +9,9 @@
 #define STAGE "ar-gemini"
 
 static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
+	CLI_COMMON_LONGOPTS,
 	{ "model", required_argument, NULL, 'm' },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "timeout", required_argument, NULL, 't' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 

@@ -11,30 +11,29 @@
 
 #define STAGE "ar-ollama"
 
-enum { OPT_MIN_TPS = 256, OPT_STATUS };
+enum { OPT_STATUS = CLI_OPT_OWN };
 
 static const struct option longopts[] = {
+	CLI_COMMON_LONGOPTS,
 	{ "first-token-timeout", required_argument, NULL, 'T' },
-	{ "help", no_argument, NULL, 'h' },
 	{ "host", required_argument, NULL, 'H' },
-	{ "min-tps", required_argument, NULL, OPT_MIN_TPS },
+	{ "min-tps", required_argument, NULL, CLI_OPT_MIN_TPS },
 	{ "model", required_argument, NULL, 'm' },
 	{ "num-ctx", required_argument, NULL, 'c' },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "status", no_argument, NULL, OPT_STATUS },
 	{ "timeout", required_argument, NULL, 't' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
+/* The routing flags ar-ollama has, and -m for the model (ar-route's
+ * --local-model): a table of its own. */
 static const struct cli_setting settings[] = {
 	{ 'c', "AR_NUM_CTX", "--num-ctx" },
 	{ 'H', "OLLAMA_HOST", "--host" },
 	{ 'm', "AR_LOCAL_MODEL", "--model" },
 	{ 'T', "AR_FIRST_TOKEN_TIMEOUT", "--first-token-timeout" },
 	{ 't', "AR_TIMEOUT", "--timeout" },
-	{ OPT_MIN_TPS, "AR_MIN_TPS", "--min-tps" },
+	{ CLI_OPT_MIN_TPS, "AR_MIN_TPS", "--min-tps" },
 	{ 0, NULL, NULL }
 };
 

@@ -12,14 +12,11 @@
 #define STAGE "ar-prompt"
 
 static const struct option longopts[] = {
+	CLI_COMMON_LONGOPTS,
 	{ "context", required_argument, NULL, 'c' },
 	{ "file", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
 	{ "language", required_argument, NULL, 'l' },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "task", required_argument, NULL, 't' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 

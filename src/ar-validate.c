@@ -10,20 +10,17 @@
 
 #define STAGE "ar-validate"
 
-enum { OPT_MIN_CHARS = 256, OPT_NO_SYNTAX };
+enum { OPT_NO_SYNTAX = CLI_OPT_OWN };
 
 static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
+	CLI_COMMON_LONGOPTS,
+	{ "min-chars", required_argument, NULL, CLI_OPT_MIN_CHARS },
 	{ "no-syntax-check", no_argument, NULL, OPT_NO_SYNTAX },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const struct cli_setting settings[] = {
-	{ OPT_MIN_CHARS, "AR_MIN_CHARS", "--min-chars" },
+	{ CLI_OPT_MIN_CHARS, "AR_MIN_CHARS", "--min-chars" },
 	{ 0, NULL, NULL }
 };
 

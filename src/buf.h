@@ -1,6 +1,7 @@
 /*
  * buf.h - a growable byte buffer (binary safe; always NUL-terminated so
- * b->s can be used as a C string when it holds no NUL of its own).
+ * b->s can be used as a C string when it holds no NUL of its own), and
+ * quoting outside text into one as a safe line.
  */
 #ifndef AR_BUF_H
 #define AR_BUF_H
@@ -31,5 +32,21 @@ char *buf_detach(struct buf *b);
 /* A NUL-terminated view of the contents (never NULL); borrowed. */
 const char *buf_str(struct buf *b);
 void buf_free(struct buf *b);
+
+/*
+ * Appends s[0..len) as one line of safe text, for quoting outside text in
+ * a message: control characters become spaces, bytes that are not UTF-8
+ * become '?', and text longer than max bytes is cut on a character
+ * boundary and marked with "..." (so at most max + 3 bytes are added).
+ */
+void buf_add_oneline(struct buf *b, const char *s, size_t len, size_t max);
+/* The same into the array dst[0..size), always NUL-terminated: the text
+ * is cut only when it does not fit, "..." included. */
+void buf_oneline(char *dst, size_t size, const char *s, size_t len);
+
+/* Length of the valid UTF-8 sequence that starts s[0..n) (1 for ASCII),
+ * or 0 when none does: overlongs, surrogates and code points above
+ * U+10FFFF are invalid. n must be at least 1. */
+size_t buf_utf8_seq(const char *s, size_t n);
 
 #endif

@@ -327,60 +327,89 @@ valid_path(const char *path)
 	return path[strspn(path, URL_UNRESERVED "!$&'()*+,;=:@/%")] == '\0';
 }
 
+/* The value less surrounding blanks and one pair of matching quotes;
+ * points into s, which is modified. */
+static char *
+host_unquote(char *s)
+{
+	size_t n;
+
+	s = trim(s);
+	n = strlen(s);
+	if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0]) {
+		s[n - 1] = '\0';
+		s = trim(s + 1);
+	}
+	return s;
+}
+
+/* Splits off the scheme of s (modified): returns what follows it, or s
+ * when there is none, and sets *scheme and *defport; NULL for a scheme
+ * Ollama cannot speak. */
+static char *
+host_scheme(char *s, const char **scheme, const char **defport)
+{
+	char *rest;
+
+	*scheme = "http";
+	*defport = "11434";
+	if ((rest = strstr(s, "://")) == NULL) {
+		if (strcmp(s, "ollama.com") == 0)
+			*scheme = "https", *defport = "443";
+		return s;
+	}
+	*rest = '\0';
+	if (strcasecmp(s, "http") == 0)
+		*defport = "80";
+	else if (strcasecmp(s, "https") == 0)
+		*scheme = "https", *defport = "443";
+	else
+		return NULL;
+	return rest + 3;
+}
+
+/* Splits hp (modified; "host", "host:port", "[v6]" or "[v6]:port") into
+ * *host and *port: a missing or bad port is defport, an empty host or
+ * 0.0.0.0 is 127.0.0.1, :: is ::1. */
+static void
+host_port(char *hp, const char *defport, const char **host,
+    const char **port)
+{
+	char *h, *p;
+	size_t n;
+
+	if (split_host_port(hp, &h, &p) == -1) {
+		h = hp;
+		n = strlen(h);
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+			h[n - 1] = '\0';
+			h++;
+		}
+		p = NULL;
+	}
+	*port = p != NULL && valid_port(p) ? p : defport;
+	if (*h == '\0' || strcmp(h, "0.0.0.0") == 0)
+		*host = "127.0.0.1";
+	else if (strcmp(h, "::") == 0)
+		*host = "::1";
+	else
+		*host = h;
+}
+
 char *
 config_ollama_url(const char *value)
 {
 	struct buf url = BUF_INIT;
-	char *s, *start, *hp, *path, *host, *port;
-	const char *scheme = "http", *defport = "11434";
-	size_t n;
+	char *s = xstrdup(value != NULL ? value : ""), *hp, *path = NULL;
+	const char *scheme, *defport, *host = NULL, *port = NULL;
 
-	s = xstrdup(value != NULL ? value : "");
-	start = trim(s);
-	n = strlen(start);
-	if (n >= 2 && (start[0] == '"' || start[0] == '\'') &&
-	    start[n - 1] == start[0]) {
-		start[n - 1] = '\0';
-		start = trim(start + 1);
+	if ((hp = host_scheme(host_unquote(s), &scheme, &defport)) != NULL) {
+		if ((path = strchr(hp, '/')) != NULL)
+			*path++ = '\0';
+		host_port(hp, defport, &host, &port);
 	}
-	if ((hp = strstr(start, "://")) != NULL) {
-		*hp = '\0';
-		hp += 3;
-		if (strcasecmp(start, "http") == 0)
-			defport = "80";
-		else if (strcasecmp(start, "https") == 0)
-			scheme = "https", defport = "443";
-		else
-			hp = NULL;	/* a scheme Ollama cannot speak */
-	} else if (strcmp(start, "ollama.com") == 0) {
-		scheme = "https";
-		hp = start;
-		defport = "443";
-	} else
-		hp = start;
-	if (hp == NULL) {
-		free(s);
-		return NULL;
-	}
-	path = strchr(hp, '/');
-	if (path != NULL)
-		*path++ = '\0';
-	if (split_host_port(hp, &host, &port) == -1) {
-		host = hp;
-		n = strlen(host);
-		if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-			host[n - 1] = '\0';
-			host++;
-		}
-		port = (char *)defport;
-	}
-	if (!valid_port(port))
-		port = (char *)defport;
-	if (*host == '\0' || strcmp(host, "0.0.0.0") == 0)
-		host = "127.0.0.1";
-	else if (strcmp(host, "::") == 0)
-		host = "::1";
-	if (!valid_host(host) || (path != NULL && !valid_path(path))) {
+	if (hp == NULL || !valid_host(host) ||
+	    (path != NULL && !valid_path(path))) {
 		free(s);
 		return NULL;
 	}

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -32,9 +31,7 @@ struct xfer {
 	struct http_res *res;
 	int streaming;		/* -1 unknown yet, 0 collect body, 1 lines */
 	size_t bound;		/* body bound once the status is known */
-	size_t max_line;
-	struct buf line;	/* the unfinished line */
-	size_t scanned;		/* bytes of line known to hold no '\n' */
+	struct http_lines lines;
 	enum http_fail why;	/* set when a callback stopped the transfer */
 	int truncated;		/* an error body hit its bound: stop, not fail */
 };
@@ -89,13 +86,58 @@ http_res_free(struct http_res *res)
 	buf_free(&res->body);
 }
 
-double
-http_now_ms(void)
+void
+http_lines_init(struct http_lines *l, size_t max,
+    int (*on_line)(void *ctx, const char *line, size_t len), void *ctx)
 {
-	struct timespec ts;
+	memset(l, 0, sizeof *l);
+	l->on_line = on_line;
+	l->ctx = ctx;
+	l->max = max ? max : AR_MAX_LINE;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+enum http_fail
+http_lines_feed(struct http_lines *l, const char *p, size_t n)
+{
+	struct buf *b = &l->line;
+	size_t start = 0, len;
+	char *nl;
+
+	buf_add(b, p, n);
+	while ((nl = memchr(b->s + l->scanned, '\n',
+	    b->len - l->scanned)) != NULL) {
+		if ((len = (size_t)(nl - (b->s + start))) > l->max)
+			return HTTP_TOO_LARGE;
+		if (len > 0 && b->s[start + len - 1] == '\r')
+			len--;
+		b->s[start + len] = '\0';	/* lines are C strings too */
+		if (l->on_line(l->ctx, b->s + start, len) != 0)
+			return HTTP_ABORTED;
+		start = (size_t)(nl - b->s) + 1;
+		l->scanned = start;
+	}
+	buf_consume(b, start);
+	l->scanned = b->len;
+	return b->len > l->max ? HTTP_TOO_LARGE : HTTP_OK;
+}
+
+enum http_fail
+http_lines_end(struct http_lines *l)
+{
+	size_t len = l->line.len;
+
+	if (len == 0)
+		return HTTP_OK;
+	if (l->line.s[len - 1] == '\r')
+		l->line.s[--len] = '\0';
+	return l->on_line(l->ctx, l->line.s, len) != 0 ? HTTP_ABORTED :
+	    HTTP_OK;
+}
+
+void
+http_lines_free(struct http_lines *l)
+{
+	buf_free(&l->line);
 }
 
 /* Decides, at the first body byte, whether the body is split into lines. */
@@ -113,36 +155,6 @@ xfer_start(struct xfer *x)
 		x->streaming = 0;
 		x->bound = AR_MAX_ERROR_BODY;
 	}
-}
-
-/* Passes every complete line in x->line to on_line. Returns 0 or -1. */
-static int
-xfer_lines(struct xfer *x)
-{
-	struct buf *b = &x->line;
-	size_t start = 0, len;
-	char *nl;
-
-	while ((nl = memchr(b->s + x->scanned, '\n',
-	    b->len - x->scanned)) != NULL) {
-		len = (size_t)(nl - (b->s + start));
-		if (len > 0 && b->s[start + len - 1] == '\r')
-			len--;
-		b->s[start + len] = '\0';	/* lines are C strings too */
-		if (x->rq->on_line(x->rq->ctx, b->s + start, len) != 0) {
-			x->why = HTTP_ABORTED;
-			return -1;
-		}
-		start = (size_t)(nl - b->s) + 1;
-		x->scanned = start;
-	}
-	buf_consume(b, start);
-	x->scanned = b->len;
-	if (b->len > x->max_line) {
-		x->why = HTTP_TOO_LARGE;
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -165,8 +177,7 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	if (x->streaming == -1)
 		xfer_start(x);
 	if (x->streaming) {
-		buf_add(&x->line, p, len);
-		if (xfer_lines(x) == -1)
+		if ((x->why = http_lines_feed(&x->lines, p, len)) != HTTP_OK)
 			return 0;
 	} else if (body->len + len > x->bound) {
 		if (x->res->status >= 200 && x->res->status < 300) {
@@ -299,17 +310,10 @@ http_fail_of(CURLcode rc, const struct xfer *x)
 static enum http_fail
 http_finish_lines(struct xfer *x)
 {
-	size_t len = x->line.len;
-
-	if (x->streaming != 1 || len == 0)
+	if (x->streaming != 1)
 		return HTTP_OK;
-	if (x->line.s[len - 1] == '\r')
-		x->line.s[--len] = '\0';
-	if (x->rq->on_line(x->rq->ctx, x->line.s, len) != 0) {
-		x->why = HTTP_ABORTED;
-		return HTTP_ABORTED;
-	}
-	return HTTP_OK;
+	x->why = http_lines_end(&x->lines);
+	return x->why;
 }
 
 static void
@@ -339,7 +343,7 @@ http_do(struct http *h, const struct http_req *rq, struct http_res *res)
 	x.rq = rq;
 	x.res = res;
 	x.streaming = -1;
-	x.max_line = rq->max_line ? rq->max_line : AR_MAX_LINE;
+	http_lines_init(&x.lines, rq->max_line, rq->on_line, rq->ctx);
 	x.why = HTTP_OK;
 	h->errbuf[0] = '\0';
 
@@ -355,6 +359,6 @@ http_do(struct http *h, const struct http_req *rq, struct http_res *res)
 		http_errmsg(h, rc, &x, res);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hl);
-	buf_free(&x.line);
+	http_lines_free(&x.lines);
 	return res->fail == HTTP_OK ? 0 : -1;
 }

@@ -80,7 +80,30 @@ void http_free(struct http *h);
 int http_do(struct http *h, const struct http_req *rq, struct http_res *res);
 void http_res_free(struct http_res *res);
 
-/* Monotonic clock in milliseconds, for timing and timeouts. */
-double http_now_ms(void);
+/*
+ * The line splitter http_do() runs on a streamed body, for parsing a body
+ * held in memory exactly as the live path does: '\n' ends a line, a '\r'
+ * before it is removed, and each line goes to on_line as a NUL-terminated
+ * string (the last one by http_lines_end(), even without its '\n').
+ * A line over max bytes stops the split.
+ */
+struct http_lines {
+	int (*on_line)(void *ctx, const char *line, size_t len);
+	void *ctx;
+	size_t max;		/* longest line; 0 means AR_MAX_LINE */
+	struct buf line;	/* the unfinished line; owned */
+	size_t scanned;		/* bytes of line known to hold no '\n' */
+};
+
+void http_lines_init(struct http_lines *l, size_t max,
+    int (*on_line)(void *ctx, const char *line, size_t len), void *ctx);
+/* Splits p[0..len) on. Returns HTTP_OK, HTTP_ABORTED when on_line returned
+ * nonzero, or HTTP_TOO_LARGE when a line passed the bound. */
+enum http_fail http_lines_feed(struct http_lines *l, const char *p,
+    size_t len);
+/* Passes the last, unterminated line, if any. Returns HTTP_OK or
+ * HTTP_ABORTED. */
+enum http_fail http_lines_end(struct http_lines *l);
+void http_lines_free(struct http_lines *l);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * json.h - JSON values: a strict parser on top of jsmn, a small tree API
- * and a compact writer.
+ * json.h - JSON values: a strict parser on top of jsmn (json_parse.c), a
+ * small tree API and a compact writer (json.c).
  *
  * jsmn only tokenizes. json_parse() also checks every primitive, rejects
  * trailing data and several roots, unescapes strings (\u surrogate pairs
@@ -90,6 +90,9 @@ int json_obj_del(struct json *obj, const char *key);
 const char *json_obj_str(const struct json *obj, const char *key, size_t *len);
 /* The member as a number: returns 1 and sets *out if it is a number. */
 int json_obj_num(const struct json *obj, const char *key, double *out);
+/* The member as a count, such as a token count: its value when it is a
+ * number from 0 up to LONG_MAX, else 0 (absent, negative, too large). */
+long json_obj_count(const struct json *obj, const char *key);
 /* A number value as a double (0 if v is not a number). */
 double json_num(const struct json *v);
 const char *json_type_name(enum json_type t);	/* "string", "object"... */

@@ -1,6 +1,7 @@
 /*
- * mcp.c - the MCP server: JSON-RPC framing, lifecycle, the tool, progress
- * and cancellation.
+ * mcp.c - the MCP server: JSON-RPC framing, lifecycle, the workers that
+ * run tool calls, progress and cancellation. The tool itself (its schema,
+ * arguments and result) is in mcp_tool.c.
  *
  * The calling thread reads stdin and answers every message at once, except
  * a tools/call, which it queues for a pool of workers (each with its own
@@ -11,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,12 +21,14 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "defaults.h"
 #include "err.h"
-#include "http.h"
 #include "json.h"
+#include "lines.h"
 #include "log.h"
 #include "mcp.h"
+#include "mcp_tool.h"
 #include "record.h"
 #include "route.h"
 #include "xalloc.h"
@@ -43,10 +45,6 @@
 
 #define MCP_MAX_MESSAGE	AR_MAX_RECORD	/* one incoming line, bytes */
 #define MCP_PROGRESS_MS	250.0	/* at most one token update per this */
-/* Code bytes a reply may carry: the code goes out twice (text and
- * structuredContent), escaped, and clients read lines of at most 10 MiB
- * (the TypeScript SDK). */
-#define MCP_MAX_CODE	(4u << 20)
 
 /* Supported protocol versions, newest first: a client asking for one of
  * them gets it back; any other gets the first. */
@@ -63,62 +61,6 @@ static const char mcp_instructions[] =
     "truncation, refusals) and falls back to Gemini in the cloud when the "
     "local model is unavailable, too slow or wrong. It returns only the "
     "code, without prose or Markdown fences, ready to write to a file.";
-
-/* The tool, as tools/list shows it; parsed once per session. */
-static const char mcp_tool_json[] = "{"
-    "\"name\":\"" MCP_TOOL "\","
-    "\"title\":\"Generate code (local model first, cloud fallback)\","
-    "\"description\":\"Generates code for a programming task and returns "
-	"only the code: no prose, no Markdown fences. Use it whenever new "
-	"code is needed (a function, a class, a script, a test, a fix or "
-	"rewrite of given code) instead of writing it yourself. The task "
-	"runs on a local model (Ollama) first; the answer is validated "
-	"(syntax check, truncation, refusal) and when the local model is "
-	"unavailable, too slow or its answer is invalid, the same prompt "
-	"goes to Gemini in the cloud. Pass existing code the task refers to "
-	"in file_context and name the language. structuredContent says "
-	"which backend and model answered and why earlier attempts "
-	"failed.\","
-    "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
-	"\"task\":{\"type\":\"string\",\"minLength\":1,\"description\":"
-	    "\"What the code must do, in plain words.\"},"
-	"\"file_context\":{\"type\":\"string\",\"description\":"
-	    "\"Existing code or text the task refers to, such as the file "
-	    "being edited.\"},"
-	"\"language\":{\"type\":\"string\",\"description\":"
-	    "\"The programming language, such as python, c, sh or "
-	    "javascript.\"}},"
-	"\"required\":[\"task\"],\"additionalProperties\":false},"
-    "\"outputSchema\":{\"type\":\"object\",\"properties\":{"
-	"\"code\":{\"type\":\"string\",\"description\":\"The pure code.\"},"
-	"\"language\":{\"type\":\"string\"},"
-	"\"backend\":{\"type\":\"string\",\"enum\":[\"ollama\",\"gemini\"]},"
-	"\"model\":{\"type\":\"string\"},"
-	"\"attempts\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
-	    "\"properties\":{\"backend\":{\"type\":\"string\"},"
-	    "\"model\":{\"type\":\"string\"},\"ok\":{\"type\":\"boolean\"},"
-	    "\"ms\":{\"type\":\"number\"},"
-	    "\"error\":{\"type\":\"object\",\"properties\":{"
-		"\"code\":{\"type\":\"string\"},"
-		"\"message\":{\"type\":\"string\"}}},"
-	    "\"reasons\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},"
-	    "\"required\":[\"backend\",\"model\",\"ok\",\"ms\"]}},"
-	"\"usage\":{\"type\":\"object\",\"properties\":{"
-	    "\"input_tokens\":{\"type\":\"integer\"},"
-	    "\"output_tokens\":{\"type\":\"integer\"}}},"
-	"\"timing\":{\"type\":\"object\",\"properties\":{"
-	    "\"first_token_ms\":{\"type\":[\"number\",\"null\"]},"
-	    "\"total_ms\":{\"type\":\"number\"},"
-	    "\"tokens_per_s\":{\"type\":\"number\"}}}},"
-	"\"required\":[\"code\",\"backend\",\"model\",\"attempts\"]},"
-    "\"annotations\":{\"title\":\"Generate code\",\"readOnlyHint\":true,"
-	"\"destructiveHint\":false,\"idempotentHint\":false,"
-	"\"openWorldHint\":true}"
-    "}";
-
-static const char *const mcp_tool_args[] = {
-	"task", "file_context", "language", NULL
-};
 
 enum call_state { CALL_QUEUED, CALL_RUNNING };
 
@@ -138,7 +80,7 @@ struct call {
 
 struct server {
 	const struct mcp_opts *opts;
-	struct json *tool;	/* owned: mcp_tool_json parsed */
+	struct json *tool;	/* owned: mcp_tool_def() */
 	int initialized;	/* reader thread only */
 
 	pthread_mutex_t out_mu;	/* guards out and out_failed */
@@ -152,18 +94,6 @@ struct server {
 	pthread_t workers[MCP_WORKERS];
 	int nworkers;
 };
-
-/* A bounded line reader over a file descriptor that also watches stop_fd. */
-struct reader {
-	int fd, stop_fd;
-	struct buf in;
-	size_t scanned;		/* bytes at the start of in without '\n' */
-	size_t done;		/* bytes of the line handed out last */
-	int skipping;		/* discarding the rest of an over-long line */
-	int eof, error, stopped;
-};
-
-enum line { LINE_OK, LINE_LONG, LINE_END };
 
 /* ------------------------------------------------------------ output */
 
@@ -338,7 +268,7 @@ static void
 call_phase(void *ctx, const char *phase, long tokens)
 {
 	struct call *c = ctx;
-	double now = http_now_ms();
+	double now = clock_now_ms();
 	struct json *m, *params;
 	struct buf text = BUF_INIT;
 
@@ -363,132 +293,7 @@ call_phase(void *ctx, const char *phase, long tokens)
 	buf_free(&text);
 }
 
-/* --------------------------------------------------------------- tool */
-
-/* A tools/call result with one text block. */
-static struct json *
-tool_result(struct json *text, struct json *structured, int is_error)
-{
-	struct json *r = json_object(), *content = json_array();
-	struct json *block = json_object();
-
-	json_obj_set(block, "type", json_stringz("text"));
-	json_obj_set(block, "text", text);
-	json_arr_push(content, block);
-	json_obj_set(r, "content", content);
-	if (structured != NULL)
-		json_obj_set(r, "structuredContent", structured);
-	if (is_error)
-		json_obj_set(r, "isError", json_bool(1));
-	return r;
-}
-
-/* Checks the arguments of a call; returns 0, or -1 with why set to a
- * sentence naming the bad argument. */
-static int
-tool_check_args(const struct json *args, struct buf *why)
-{
-	const struct json_member *m;
-	const char *task;
-	size_t i, k, len;
-
-	for (i = 0; args != NULL && i < args->n; i++) {
-		m = &args->members[i];
-		for (k = 0; mcp_tool_args[k] != NULL; k++)
-			if (m->keylen == strlen(mcp_tool_args[k]) &&
-			    memcmp(m->key, mcp_tool_args[k], m->keylen) == 0)
-				break;
-		if (mcp_tool_args[k] == NULL) {
-			buf_printf(why, "Unknown argument \"%.64s\": " MCP_TOOL
-			    " takes task, file_context and language.", m->key);
-			return -1;
-		}
-		if (m->val->type != JSON_STRING) {
-			buf_printf(why, "Invalid argument \"%s\": it must be a "
-			    "string, not %s.", m->key,
-			    json_type_name(m->val->type));
-			return -1;
-		}
-	}
-	task = args != NULL ? json_obj_str(args, "task", &len) : NULL;
-	if (task == NULL || len == 0) {
-		buf_adds(why, "Invalid argument \"task\": a non-empty string "
-		    "saying what the code must do is required.");
-		return -1;
-	}
-	return 0;
-}
-
-/* The record route_record() works on, from checked arguments. */
-static struct json *
-tool_record(const struct json *args)
-{
-	struct json *rec = json_object();
-	const struct json *v;
-	size_t k;
-
-	for (k = 0; mcp_tool_args[k] != NULL; k++)
-		if ((v = json_obj_get(args, mcp_tool_args[k])) != NULL)
-			json_obj_set(rec, mcp_tool_args[k], json_copy(v));
-	return rec;
-}
-
-/* Copies rec's field into obj when it is there. */
-static void
-copy_field(struct json *obj, const struct json *rec, const char *key)
-{
-	const struct json *v = json_obj_get(rec, key);
-
-	if (v != NULL)
-		json_obj_set(obj, key, json_copy(v));
-}
-
-/* The isError result for code too large to send. */
-static struct json *
-tool_too_large(const struct json *rec, size_t len)
-{
-	const char *backend = json_obj_str(rec, "backend", NULL);
-	const char *model = json_obj_str(rec, "model", NULL);
-	struct buf msg = BUF_INIT;
-	struct json *text;
-
-	buf_printf(&msg, AR_E_TOO_LARGE ": the answer is too large: %s %s "
-	    "wrote %zu bytes of code, over the %u bytes an MCP reply carries",
-	    backend ? backend : "the backend", model ? model : "", len,
-	    MCP_MAX_CODE);
-	text = json_string(buf_str(&msg), msg.len);
-	buf_free(&msg);
-	return tool_result(text, NULL, 1);
-}
-
-/* The tools/call result for a routed record. */
-static struct json *
-tool_outcome(const struct json *rec)
-{
-	static const char *const fields[] = {
-		"code", "language", "backend", "model", "attempts", "usage",
-		"timing", NULL
-	};
-	const struct json *code = json_obj_get(rec, "code");
-	const struct json *err = json_obj_get(rec, "error");
-	const char *msg;
-	struct json *sc;
-	size_t i;
-
-	if (err == NULL && code != NULL && code->type == JSON_STRING) {
-		if (code->len > MCP_MAX_CODE)
-			return tool_too_large(rec, code->len);
-		sc = json_object();
-		for (i = 0; fields[i] != NULL; i++)
-			copy_field(sc, rec, fields[i]);
-		return tool_result(json_copy(code), sc, 0);
-	}
-	msg = err != NULL ? json_obj_str(err, "message", NULL) : NULL;
-	return tool_result(json_stringz(msg != NULL ? msg :
-	    "no backend produced valid code"), NULL, 1);
-}
-
-/* ------------------------------------------------------------ workers */
+/* --------------------------------------------------------------- tool *//* ------------------------------------------------------------ workers */
 
 /* The oldest queued call, now running; NULL when stopping. */
 static struct call *
@@ -525,7 +330,7 @@ call_run(struct server *s, struct route *r, struct call *c)
 	cancelled = c->cancel;
 	pthread_mutex_unlock(&s->mu);
 	if (!cancelled)
-		reply(s, c->id, tool_outcome(c->rec));
+		reply(s, c->id, mcp_tool_outcome(c->rec));
 	else {
 		json_write(&id, c->id);
 		log_debug("call %s cancelled, not answered", buf_str(&id));
@@ -646,7 +451,7 @@ do_tools_call(struct server *s, const struct json *id,
 {
 	const char *name = json_obj_str(params, "name", NULL);
 	const struct json *args = json_obj_get(params, "arguments");
-	struct buf why = BUF_INIT;
+	struct json *bad;
 	struct call *c;
 
 	if (name == NULL)
@@ -658,18 +463,17 @@ do_tools_call(struct server *s, const struct json *id,
 	else if (args != NULL && args->type != JSON_OBJECT)
 		reply_error(s, id, RPC_INVALID_PARAMS,
 		    "Invalid params: arguments must be an object");
-	else if (tool_check_args(args, &why) == -1)
-		reply(s, id, tool_result(json_string(buf_str(&why), why.len),
-		    NULL, 1));
+	else if ((bad = mcp_tool_check(args)) != NULL)
+		reply(s, id, bad);
 	else {
-		c = call_new(s, id, progress_token(params), tool_record(args));
+		c = call_new(s, id, progress_token(params),
+		    mcp_tool_record(args));
 		if (call_queue(s, c) == -1) {
 			call_free(c);
 			reply_error(s, id, RPC_INVALID_REQUEST, "Invalid "
 			    "Request: a call with this id is in progress");
 		}
 	}
-	buf_free(&why);
 }
 
 static const struct method {
@@ -793,114 +597,20 @@ on_line(struct server *s, const char *line, size_t len)
 	json_free(msg);
 }
 
-/* ------------------------------------------------------------- reader */
-
-/* Waits for input or the stop pipe and reads what is there. Returns 0, or
- * -1 at end of input, on a read error or when stopped. */
-static int
-reader_fill(struct reader *rd)
-{
-	struct pollfd pf[2] = {
-		{ rd->fd, POLLIN, 0 }, { rd->stop_fd, POLLIN, 0 }
-	};
-	char chunk[65536];
-	ssize_t n;
-
-	if (rd->eof || rd->stopped)
-		return -1;
-	for (;;) {
-		if (poll(pf, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			rd->error = 1;
-			return -1;
-		}
-		if (pf[1].revents != 0) {
-			rd->stopped = 1;
-			return -1;
-		}
-		if (pf[0].revents != 0)
-			break;
-	}
-	do
-		n = read(rd->fd, chunk, sizeof chunk);
-	while (n == -1 && errno == EINTR);
-	if (n <= 0) {
-		rd->error = n == -1;
-		rd->eof = 1;
-		return -1;
-	}
-	buf_add(&rd->in, chunk, (size_t)n);
-	return 0;
-}
-
-/*
- * The next line, without its '\n' (nor a '\r' before it): *line points
- * into the reader's buffer until the next call. A line over
- * MCP_MAX_MESSAGE is reported once as LINE_LONG and then skipped without
- * being buffered. The last line may lack its '\n'.
- */
-static enum line
-reader_next(struct reader *rd, const char **line, size_t *len)
-{
-	const char *nl;
-	size_t n;
-
-	buf_consume(&rd->in, rd->done);
-	rd->done = 0;
-	for (;;) {
-		nl = rd->in.len > rd->scanned ? memchr(rd->in.s + rd->scanned,
-		    '\n', rd->in.len - rd->scanned) : NULL;
-		if (nl != NULL) {
-			n = (size_t)(nl - rd->in.s);
-			rd->scanned = 0;
-			if (rd->skipping) {
-				rd->skipping = 0;
-				buf_consume(&rd->in, n + 1);
-				continue;
-			}
-			rd->done = n + 1;
-			break;
-		}
-		rd->scanned = rd->in.len;
-		if (rd->in.len > MCP_MAX_MESSAGE) {
-			buf_reset(&rd->in);
-			rd->scanned = 0;
-			if (!rd->skipping) {
-				rd->skipping = 1;
-				return LINE_LONG;
-			}
-		}
-		if (reader_fill(rd) == -1) {
-			if (rd->stopped || rd->skipping || rd->in.len == 0)
-				return LINE_END;
-			n = rd->done = rd->in.len;
-			break;
-		}
-	}
-	*line = rd->in.s;
-	*len = n > 0 && rd->in.s[n - 1] == '\r' ? n - 1 : n;
-	return LINE_OK;
-}
-
 /* ------------------------------------------------------------ serving */
 
 static int
 server_start(struct server *s, const struct mcp_opts *opts, FILE *out,
     struct ar_err *e)
 {
-	struct json_error jerr;
 	int i, n = opts->workers > 0 && opts->workers < MCP_WORKERS ?
 	    opts->workers : MCP_WORKERS;
 
 	memset(s, 0, sizeof *s);
 	s->opts = opts;
 	s->out = out;
-	s->tool = json_parse(mcp_tool_json, sizeof mcp_tool_json - 1,
-	    sizeof mcp_tool_json, &jerr);
-	if (s->tool == NULL)
-		return err_set(e, AR_E_CONFIG, "tool definition: %s at %zu",
-		    jerr.msg, jerr.off);
+	if ((s->tool = mcp_tool_def(e)) == NULL)
+		return -1;
 	pthread_mutex_init(&s->out_mu, NULL);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -936,18 +646,19 @@ mcp_serve(int in_fd, int stop_fd, FILE *out, const struct mcp_opts *opts,
     struct ar_err *e)
 {
 	struct server s;
-	struct reader rd = { in_fd, stop_fd, BUF_INIT, 0, 0, 0, 0, 0, 0 };
+	struct lines rd;
 	const char *line;
 	size_t len;
-	enum line st;
+	enum lines_status st;
 	int failed;
 
 	err_clear(e);
 	if (server_start(&s, opts, out, e) == -1)
 		return -1;
-	while (!out_failed(&s) && (st = reader_next(&rd, &line, &len)) !=
-	    LINE_END) {
-		if (st == LINE_LONG)
+	lines_init(&rd, in_fd, stop_fd, MCP_MAX_MESSAGE);
+	while (!out_failed(&s) && (st = lines_next(&rd, &line, &len)) !=
+	    LINES_END) {
+		if (st == LINES_LONG)
 			reply_error(&s, NULL, RPC_PARSE_ERROR, "Parse error: "
 			    "a message is longer than %u bytes",
 			    MCP_MAX_MESSAGE);
@@ -957,7 +668,7 @@ mcp_serve(int in_fd, int stop_fd, FILE *out, const struct mcp_opts *opts,
 	log_debug("%s; stopping", rd.stopped ? "stopped by a signal" :
 	    "end of input");
 	failed = server_end(&s);
-	buf_free(&rd.in);
+	lines_free(&rd);
 	if (rd.error)
 		err_set(e, AR_E_BAD_INPUT, "read error on standard input");
 	else if (failed)

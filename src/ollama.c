@@ -2,12 +2,12 @@
  * ollama.c - the Ollama backend: POST /api/generate streamed as NDJSON,
  * and the status check over /api/version, /api/tags and /api/ps.
  */
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "defaults.h"
 #include "http.h"
 #include "json.h"
@@ -19,6 +19,8 @@
 #define OLLAMA_STATUS_TIMEOUT_S	5.0
 /* The transfer's own budget is a backstop; on_tick enforces cfg->timeout. */
 #define OLLAMA_BACKSTOP_S	5.0
+/* Bytes of Ollama's own error text kept in a message. */
+#define OLLAMA_MAX_MESSAGE	296
 
 struct ollama {
 	const struct config *cfg;
@@ -57,34 +59,6 @@ ollama_free(struct ollama *o)
 		return;
 	http_free(o->http);
 	free(o);
-}
-
-/* Copies at most AR_MAX_QUOTE bytes of s into dst, as printable ASCII. */
-static void
-ollama_quote(char *dst, size_t dstlen, const char *s, size_t len)
-{
-	size_t i, n = len < AR_MAX_QUOTE ? len : AR_MAX_QUOTE;
-
-	if (n >= dstlen)
-		n = dstlen - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	dst[n] = '\0';
-}
-
-/* Copies Ollama's text s into dst as one line: control characters
- * become spaces, so a message never spans lines. */
-static void
-ollama_oneline(char *dst, size_t dstlen, const char *s)
-{
-	char *p;
-
-	snprintf(dst, dstlen, "%s", s);
-	for (p = dst; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
 }
 
 static char *
@@ -134,17 +108,6 @@ stream_cancelled(struct ollama_stream *st)
 	return stream_fail(st, AR_E_CANCELLED, "the request was cancelled");
 }
 
-/* A count field: 0 when absent, negative or too large for a long. */
-static long
-stream_count(const struct json *v, const char *key)
-{
-	double d;
-
-	if (!json_obj_num(v, key, &d) || !(d >= 0) || d >= (double)LONG_MAX)
-		return 0;
-	return (long)d;
-}
-
 /* Takes the metrics of the done:true line; absent fields stay 0. */
 static void
 stream_final(struct ollama_stream *st, const struct json *v)
@@ -155,8 +118,8 @@ stream_final(struct ollama_stream *st, const struct json *v)
 	st->done = 1;
 	if (reason != NULL)
 		snprintf(st->res->finish, sizeof st->res->finish, "%s", reason);
-	st->res->input_tokens = stream_count(v, "prompt_eval_count");
-	st->eval_count = stream_count(v, "eval_count");
+	st->res->input_tokens = json_obj_count(v, "prompt_eval_count");
+	st->eval_count = json_obj_count(v, "eval_count");
 	if (json_obj_num(v, "eval_duration", &d))
 		st->eval_ns = d;
 }
@@ -171,7 +134,7 @@ stream_token(struct ollama_stream *st, const char *s, size_t len)
 		    "Ollama's answer is over %u bytes (the answer limit)",
 		    (unsigned)AR_MAX_ANSWER);
 	if (st->tokens == 0)
-		st->tfirst = http_now_ms();
+		st->tfirst = clock_now_ms();
 	buf_add(&st->res->output, s, len);
 	st->tokens++;
 	if (st->rq->on_progress != NULL)
@@ -186,9 +149,9 @@ stream_line(void *ctx, const char *line, size_t len)
 	struct ollama_stream *st = ctx;
 	struct json_error jerr;
 	struct json *v, *err;
-	const char *resp;
+	const char *resp, *msg;
 	size_t rlen;
-	char q[AR_MAX_QUOTE + 1], m[400];
+	char q[AR_MAX_QUOTE + 4], m[400];
 	int rc = 0;
 
 	if (stream_cancelled(st) == -1)
@@ -198,13 +161,13 @@ stream_line(void *ctx, const char *line, size_t len)
 	v = json_parse(line, len, AR_MAX_LINE, &jerr);
 	if (v == NULL || v->type != JSON_OBJECT) {
 		json_free(v);
-		ollama_quote(q, sizeof q, line, len);
+		buf_oneline(q, sizeof q, line, len);
 		return stream_fail(st, AR_E_BAD_RESPONSE,
 		    "Ollama sent a line that is not a JSON object: %s", q);
 	}
 	if ((err = json_obj_get(v, "error")) != NULL) {
-		ollama_oneline(m, sizeof m, err->type == JSON_STRING ?
-		    err->s : "error in the stream");
+		msg = err->type == JSON_STRING ? err->s : "error in the stream";
+		buf_oneline(m, sizeof m, msg, strlen(msg));
 		rc = stream_fail(st, AR_E_STREAM, "Ollama: %s", m);
 	} else {
 		if ((resp = json_obj_str(v, "response", &rlen)) != NULL)
@@ -226,7 +189,7 @@ stream_init(struct ollama_stream *st, const struct config *cfg,
 	st->rq = rq;
 	st->res = res;
 	st->e = e;
-	st->t0 = http_now_ms();
+	st->t0 = clock_now_ms();
 }
 
 /* Judges a stream whose body arrived whole. Returns 0 or -1 with e set. */
@@ -247,7 +210,7 @@ stream_tick(void *ctx)
 {
 	struct ollama_stream *st = ctx;
 	const struct config *cfg = st->cfg;
-	double now = http_now_ms(), since, rate;
+	double now = clock_now_ms(), since, rate;
 
 	if (stream_cancelled(st) == -1)
 		return -1;
@@ -273,23 +236,25 @@ stream_tick(void *ctx)
 	return 0;
 }
 
-/* Ollama's {"error": "..."} text of an error body, else its start. */
+/* Appends Ollama's {"error": "..."} text of an error body, else its
+ * start, as one line. */
 static void
-ollama_error_text(const struct buf *body, char *dst, size_t dstlen)
+ollama_error_text(const struct buf *body, struct buf *out)
 {
 	struct json_error jerr;
 	struct json *v;
 	const char *msg;
+	size_t len;
 
 	v = body->len ? json_parse(body->s, body->len, AR_MAX_ERROR_BODY,
 	    &jerr) : NULL;
 	if (v != NULL && v->type == JSON_OBJECT &&
-	    (msg = json_obj_str(v, "error", NULL)) != NULL)
-		ollama_oneline(dst, dstlen, msg);
+	    (msg = json_obj_str(v, "error", &len)) != NULL)
+		buf_add_oneline(out, msg, len, OLLAMA_MAX_MESSAGE);
 	else if (body->len)
-		ollama_quote(dst, dstlen, body->s, body->len);
+		buf_add_oneline(out, body->s, body->len, AR_MAX_QUOTE);
 	else
-		snprintf(dst, dstlen, "(empty body)");
+		buf_adds(out, "(empty body)");
 	json_free(v);
 }
 
@@ -297,17 +262,28 @@ static int
 ollama_status_err(const struct config *cfg, const struct http_res *hr,
     struct ar_err *e)
 {
-	char msg[300];
+	struct buf msg = BUF_INIT;
+	int rc;
 
-	ollama_error_text(&hr->body, msg, sizeof msg);
+	ollama_error_text(&hr->body, &msg);
 	if (hr->status == 404)
-		return err_set(e, AR_E_MODEL, "%s (try `ollama pull %s`)", msg,
-		    cfg->local_model);
-	if (hr->status >= 500)
-		return err_set(e, AR_E_SERVER, "Ollama answered HTTP %ld: %s",
-		    hr->status, msg);
-	return err_set(e, AR_E_HTTP, "Ollama answered HTTP %ld: %s",
-	    hr->status, msg);
+		rc = err_set(e, AR_E_MODEL, "%s (try `ollama pull %s`)",
+		    buf_str(&msg), cfg->local_model);
+	else if (hr->status >= 500)
+		rc = err_set(e, AR_E_SERVER, "Ollama answered HTTP %ld: %s",
+		    hr->status, buf_str(&msg));
+	else
+		rc = err_set(e, AR_E_HTTP, "Ollama answered HTTP %ld: %s",
+		    hr->status, buf_str(&msg));
+	buf_free(&msg);
+	return rc;
+}
+
+static int
+ollama_too_large(struct ar_err *e)
+{
+	return err_set(e, AR_E_TOO_LARGE, "a line of Ollama's answer is over "
+	    "%u bytes", (unsigned)AR_MAX_LINE);
 }
 
 static int
@@ -327,8 +303,7 @@ ollama_transport_err(const struct config *cfg, const struct http_res *hr,
 		return err_set(e, AR_E_TIMEOUT, "Ollama at %s: %s", url,
 		    hr->errmsg);
 	case HTTP_TOO_LARGE:
-		return err_set(e, AR_E_TOO_LARGE, "a line of Ollama's answer "
-		    "is over %u bytes", (unsigned)AR_MAX_LINE);
+		return ollama_too_large(e);
 	case HTTP_ABORTED:
 		return err_set(e, AR_E_CANCELLED, "the request was stopped");
 	default:
@@ -343,7 +318,7 @@ ollama_transport_err(const struct config *cfg, const struct http_res *hr,
 static void
 stream_timing(const struct ollama_stream *st, struct gen_result *res)
 {
-	double now = http_now_ms(), since;
+	double now = clock_now_ms(), since;
 
 	res->total_ms = now - st->t0;
 	res->first_token_ms = st->tokens ? st->tfirst - st->t0 : -1;
@@ -405,28 +380,16 @@ ollama_parse_stream(const char *data, size_t len, struct gen_result *res,
 {
 	static const struct gen_request none;
 	struct ollama_stream st;
-	struct buf line = BUF_INIT;
-	const char *p = data, *end = data + len, *nl;
-	size_t n;
-	int rc = 0;
+	struct http_lines lines;
+	enum http_fail fail;
 
 	stream_init(&st, NULL, &none, res, e);
-	while (rc == 0 && p < end) {	/* lines as http.h splits them */
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = (size_t)((nl != NULL ? nl : end) - p);
-		if (n > AR_MAX_LINE) {
-			buf_free(&line);
-			return err_set(e, AR_E_TOO_LARGE, "a line of Ollama's "
-			    "answer is over %u bytes", (unsigned)AR_MAX_LINE);
-		}
-		buf_reset(&line);
-		buf_add(&line, p, n);
-		if (n > 0 && line.s[n - 1] == '\r')
-			line.s[--line.len] = '\0';
-		rc = stream_line(&st, line.s, line.len);
-		p = nl != NULL ? nl + 1 : end;
-	}
-	buf_free(&line);
+	http_lines_init(&lines, AR_MAX_LINE, stream_line, &st);
+	if ((fail = http_lines_feed(&lines, data, len)) == HTTP_OK)
+		fail = http_lines_end(&lines);
+	http_lines_free(&lines);
+	if (fail == HTTP_TOO_LARGE)
+		return ollama_too_large(e);
 	stream_timing(&st, res);
 	return stream_end(&st);
 }

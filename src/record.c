@@ -13,23 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "defaults.h"
 #include "json.h"
+#include "lines.h"
 #include "log.h"
 #include "record.h"
 #include "xalloc.h"
 
 struct record_reader {
-	FILE *fp;
+	struct lines lr;	/* lr.in: the unread input */
 	const char *stage;
-	struct buf in;		/* unread input */
 	size_t scanned;		/* bytes of in already scanned for a span */
 	int depth, in_str, esc;	/* scanner state at in.s + scanned */
-	int eof, error;
-	int skipping;		/* discarding the rest of an oversized line */
 };
 
 enum scan { SCAN_MORE, SCAN_DONE, SCAN_BROKEN };
@@ -39,7 +36,9 @@ record_reader_new(FILE *fp, const char *stage)
 {
 	struct record_reader *r = xcalloc(1, sizeof *r);
 
-	r->fp = fp;
+	/* read(2), not stdio: a record is answered as soon as its line
+	 * arrives. The bound is the scanner's (AR_MAX_RECORD). */
+	lines_init(&r->lr, fileno(fp), -1, AR_MAX_RECORD);
 	r->stage = stage;
 	return r;
 }
@@ -49,38 +48,14 @@ record_reader_free(struct record_reader *r)
 {
 	if (r == NULL)
 		return;
-	buf_free(&r->in);
+	lines_free(&r->lr);
 	free(r);
 }
 
 int
 record_reader_error(const struct record_reader *r)
 {
-	return r->error;
-}
-
-/* Reads what is available (at least one byte, or EOF); returns 0 or -1 at
- * end of input. read(2), not fread(), so a record is answered as soon as
- * its line arrives. */
-static int
-fill(struct record_reader *r)
-{
-	char chunk[65536];
-	ssize_t n;
-
-	if (r->eof)
-		return -1;
-	do
-		n = read(fileno(r->fp), chunk, sizeof chunk);
-	while (n == -1 && errno == EINTR);
-	if (n <= 0) {
-		if (n == -1)
-			r->error = 1;
-		r->eof = 1;
-		return -1;
-	}
-	buf_add(&r->in, chunk, (size_t)n);
-	return 0;
+	return r->lr.error;
 }
 
 static void
@@ -94,8 +69,8 @@ scan_reset(struct record_reader *r)
 static enum scan
 scan(struct record_reader *r)
 {
-	for (; r->scanned < r->in.len; r->scanned++) {
-		char c = r->in.s[r->scanned];
+	for (; r->scanned < r->lr.in.len; r->scanned++) {
+		char c = r->lr.in.s[r->scanned];
 
 		if (r->in_str) {
 			if (r->esc)
@@ -111,9 +86,9 @@ scan(struct record_reader *r)
 		else if (c == '\n' && r->depth > 0) {
 			/* A line opening with '{' starts a new record: the
 			 * open one is broken (do not wait for input's end). */
-			if (r->scanned + 1 == r->in.len)
+			if (r->scanned + 1 == r->lr.in.len)
 				return SCAN_MORE;	/* see the next byte first */
-			if (r->in.s[r->scanned + 1] == '{')
+			if (r->lr.in.s[r->scanned + 1] == '{')
 				return SCAN_BROKEN;
 		} else if (c == '{' || c == '[')
 			r->depth++;
@@ -125,51 +100,19 @@ scan(struct record_reader *r)
 	return r->scanned > AR_MAX_RECORD ? SCAN_BROKEN : SCAN_MORE;
 }
 
-/* Length of the UTF-8 sequence that lead byte c starts, 1 for others. */
-static size_t
-utf8_len(unsigned char c)
-{
-	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-}
-
-/* Copies up to AR_MAX_QUOTE bytes of s as one line of valid UTF-8 text,
- * for quoting bad input in a message: control characters become spaces,
- * bytes that are not UTF-8 become '?', trailing white space is dropped. */
-static void
-quote(struct buf *out, const char *s, size_t len)
-{
-	size_t i, k, n = len < AR_MAX_QUOTE ? len : AR_MAX_QUOTE;
-	unsigned char c;
-
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' ||
-	    s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	for (i = 0; i < n; i += k) {
-		c = (unsigned char)s[i];
-		k = utf8_len(c);
-		if (c < 0x20 || c == 0x7f)
-			buf_addc(out, ' ');
-		else if (c < 0x80)
-			buf_addc(out, (char)c);
-		else if (i + k <= len && json_utf8_valid(s + i, k))
-			buf_add(out, s + i, k);
-		else {
-			buf_addc(out, '?');
-			k = 1;
-		}
-	}
-	if (n < len && len > AR_MAX_QUOTE)
-		buf_adds(out, "...");
-}
-
+/* An error record quoting the bad input s[0..len), trailing white space
+ * left out. */
 static struct json *
 bad_input(struct record_reader *r, const char *why, const char *s, size_t len)
 {
 	struct json *rec = json_object();
 	struct buf msg = BUF_INIT;
 
+	while (len > 0 && strchr(" \t\r\n", s[len - 1]) != NULL &&
+	    s[len - 1] != '\0')
+		len--;
 	buf_printf(&msg, "%s: '", why);
-	quote(&msg, s, len);
+	buf_add_oneline(&msg, s, len, AR_MAX_QUOTE);
 	buf_addc(&msg, '\'');
 	record_set_error3(rec, r->stage, AR_E_BAD_INPUT, buf_str(&msg));
 	buf_free(&msg);
@@ -180,9 +123,9 @@ bad_input(struct record_reader *r, const char *why, const char *s, size_t len)
 static size_t
 first_line(const struct record_reader *r)
 {
-	const char *nl = memchr(r->in.s, '\n', r->in.len);
+	const char *nl = memchr(r->lr.in.s, '\n', r->lr.in.len);
 
-	return nl != NULL ? (size_t)(nl - r->in.s) + 1 : r->in.len;
+	return nl != NULL ? (size_t)(nl - r->lr.in.s) + 1 : r->lr.in.len;
 }
 
 static void
@@ -190,24 +133,10 @@ skip_space(struct record_reader *r)
 {
 	size_t i = 0;
 
-	while (i < r->in.len && strchr(" \t\r\n", r->in.s[i]) != NULL &&
-	    r->in.s[i] != '\0')
+	while (i < r->lr.in.len && strchr(" \t\r\n", r->lr.in.s[i]) != NULL &&
+	    r->lr.in.s[i] != '\0')
 		i++;
-	buf_consume(&r->in, i);
-}
-
-/* Discards the rest of an over-long line without buffering it. */
-static void
-skip_long_line(struct record_reader *r)
-{
-	const char *nl;
-
-	while ((nl = memchr(r->in.s, '\n', r->in.len)) == NULL) {
-		buf_reset(&r->in);
-		if (fill(r) == -1)
-			return;
-	}
-	buf_consume(&r->in, (size_t)(nl - r->in.s) + 1);
+	buf_consume(&r->lr.in, i);
 }
 
 /* Parses the span in.s[0..len) and consumes `drop` bytes. */
@@ -218,7 +147,7 @@ take(struct record_reader *r, size_t len, size_t drop, enum record_status *st)
 	struct json *v;
 	char why[192];
 
-	v = json_parse(r->in.s, len, AR_MAX_RECORD, &je);
+	v = json_parse(r->lr.in.s, len, AR_MAX_RECORD, &je);
 	if (v != NULL && v->type != JSON_OBJECT) {
 		snprintf(why, sizeof why, "record is not a JSON object but %s",
 		    json_type_name(v->type));
@@ -228,11 +157,11 @@ take(struct record_reader *r, size_t len, size_t drop, enum record_status *st)
 		snprintf(why, sizeof why, "not JSON (%s at byte %zu)", je.msg,
 		    je.off);
 	if (v == NULL) {
-		v = bad_input(r, why, r->in.s, len);
+		v = bad_input(r, why, r->lr.in.s, len);
 		*st = RECORD_BAD;
 	} else
 		*st = RECORD_OK;
-	buf_consume(&r->in, drop);
+	buf_consume(&r->lr.in, drop);
 	scan_reset(r);
 	return v;
 }
@@ -247,28 +176,28 @@ record_read(struct record_reader *r, struct json **out)
 	*out = NULL;
 	for (;;) {
 		skip_space(r);
-		if (r->in.len > 0)
+		if (r->lr.in.len > 0)
 			break;
-		if (fill(r) == -1)
+		if (lines_fill(&r->lr) == -1)
 			return RECORD_EOF;
 	}
 	scan_reset(r);
-	if (r->in.s[0] != '{' && r->in.s[0] != '[') {
+	if (r->lr.in.s[0] != '{' && r->lr.in.s[0] != '[') {
 		/* Not a record's start: the line is bad as a whole. */
-		while (memchr(r->in.s, '\n', r->in.len) == NULL &&
-		    r->in.len <= AR_MAX_RECORD && fill(r) == 0)
+		while (memchr(r->lr.in.s, '\n', r->lr.in.len) == NULL &&
+		    r->lr.in.len <= AR_MAX_RECORD && lines_fill(&r->lr) == 0)
 			;
 		line = first_line(r);
 		if (line > AR_MAX_RECORD) {
-			*out = bad_input(r, "line too long", r->in.s, line);
-			skip_long_line(r);
+			*out = bad_input(r, "line too long", r->lr.in.s, line);
+			lines_skip(&r->lr);
 			return RECORD_BAD;
 		}
 		*out = take(r, line, line, &st);
 		return st;
 	}
 	while ((sc = scan(r)) == SCAN_MORE)
-		if (fill(r) == -1)
+		if (lines_fill(&r->lr) == -1)
 			break;
 	if (sc == SCAN_DONE) {
 		*out = take(r, r->scanned, r->scanned, &st);
@@ -279,11 +208,11 @@ record_read(struct record_reader *r, struct json **out)
 	line = first_line(r);
 	if (sc == SCAN_BROKEN && r->scanned > AR_MAX_RECORD) {
 		*out = bad_input(r, "record larger than the limit",
-		    r->in.s, line);
-		if (line == r->in.len && r->in.s[line - 1] != '\n')
-			skip_long_line(r);
+		    r->lr.in.s, line);
+		if (line == r->lr.in.len && r->lr.in.s[line - 1] != '\n')
+			lines_skip(&r->lr);
 		else
-			buf_consume(&r->in, line);
+			buf_consume(&r->lr.in, line);
 		scan_reset(r);
 		return RECORD_BAD;
 	}

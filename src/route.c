@@ -13,11 +13,11 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "defaults.h"
 #include "err.h"
 #include "gemini.h"
 #include "gen.h"
-#include "http.h"
 #include "log.h"
 #include "ollama.h"
 #include "record.h"
@@ -53,6 +53,16 @@ struct attempt {
 	char code[64];			/* err.code when it came from a record */
 	struct validate_result vr;	/* when it answered */
 	int answered;
+};
+
+/* One record being routed: its request and the attempts so far. */
+struct job {
+	struct json *rec;		/* borrowed */
+	const struct route_hooks *h;	/* borrowed; may be NULL */
+	char *sys, *prompt;		/* owned */
+	struct attempt a[2];
+	int n;				/* attempts started */
+	struct gen_result res;		/* the last backend's answer */
 };
 
 struct route *
@@ -100,7 +110,7 @@ status_note(const struct ar_err *e)
 	    strcmp(e->code, AR_E_MODEL) != 0))
 		return;
 	pthread_mutex_lock(&status_mu);
-	status_at = http_now_ms();
+	status_at = clock_now_ms();
 	status_ok = 0;
 	status_err = *e;
 	pthread_mutex_unlock(&status_mu);
@@ -159,7 +169,7 @@ local_available(struct route *r, const struct route_hooks *h,
 		err_set(e, AR_E_CANCELLED, "cancelled during the status check");
 		return 0;
 	}
-	if (status_at < 0 || http_now_ms() - status_at >= AR_STATUS_TTL_S * 1e3) {
+	if (status_at < 0 || clock_now_ms() - status_at >= AR_STATUS_TTL_S * 1e3) {
 		status_busy = 1;
 		pthread_mutex_unlock(&status_mu);
 		status_take(r, h, &fresh);
@@ -174,7 +184,7 @@ local_available(struct route *r, const struct route_hooks *h,
 		}
 		status_err = fresh;
 		status_ok = fresh.code == NULL;
-		status_at = http_now_ms();
+		status_at = clock_now_ms();
 	}
 	ok = status_ok;
 	*e = status_err;
@@ -195,14 +205,12 @@ route_takes_error(const struct json *rec)
 	return stage != NULL && strcmp(stage, LOCAL_STAGE) == 0;
 }
 
-/* Control characters become spaces, so that text from a record cannot
- * break a log line. */
+/* Copies the record's text s (NULL for none) into dst as one line, so
+ * that it cannot break a log line. */
 static void
-oneline(char *s)
+copy_oneline(char *dst, size_t size, const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
+	buf_oneline(dst, size, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
 /* Makes the local attempt a from the ar-ollama error rec carries, and
@@ -217,18 +225,14 @@ local_from_record(struct route *r, struct json *rec, struct attempt *a)
 	double ms;
 
 	a->backend = "ollama";
-	snprintf(a->model, sizeof a->model, "%s", model != NULL ? model :
+	copy_oneline(a->model, sizeof a->model, model != NULL ? model :
 	    r->cfg->local_model);
 	if (timing != NULL && timing->type == JSON_OBJECT &&
 	    json_obj_num(timing, "total_ms", &ms) && ms >= 0 && ms < 1e12)
 		a->ms = ms;
-	snprintf(a->code, sizeof a->code, "%s", json_obj_str(err, "code",
-	    NULL));
+	copy_oneline(a->code, sizeof a->code, json_obj_str(err, "code", NULL));
 	a->err.code = a->code;
-	snprintf(a->err.msg, sizeof a->err.msg, "%s", msg != NULL ? msg : "");
-	oneline(a->model);
-	oneline(a->code);
-	oneline(a->err.msg);
+	copy_oneline(a->err.msg, sizeof a->err.msg, msg);
 	json_obj_del(rec, "error");
 }
 
@@ -248,22 +252,22 @@ on_tokens(void *ctx, long tokens)
 /* Calls one backend and validates its answer; fills a. Returns 1 when the
  * answer is valid code. */
 static int
-try_backend(struct route *r, int local, const struct json *rec,
-    const char *sys, const char *prompt, const struct route_hooks *h,
-    struct attempt *a, struct gen_result *res)
+try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 {
+	const struct route_hooks *h = j->h;
 	struct progress pr = { h, local ? ROUTE_PHASE_LOCAL : ROUTE_PHASE_CLOUD };
-	struct gen_request rq = { sys, prompt, on_tokens, &pr,
+	struct gen_request rq = { j->sys, j->prompt, on_tokens, &pr,
 	    h != NULL ? h->cancel : NULL };
+	struct gen_result *res = &j->res;
 	const char *lang = NULL, *finish;
 	struct ar_err ign;
-	double t0 = http_now_ms();
+	double t0 = clock_now_ms();
 	int rv;
 
 	phase(h, pr.phase, 0);
 	rv = local ? ollama_generate(r->ollama, &rq, res, &a->err) :
 	    gemini_generate(r->gemini, &rq, res, &a->err);
-	a->ms = http_now_ms() - t0;
+	a->ms = clock_now_ms() - t0;
 	if (res->model[0] != '\0')
 		snprintf(a->model, sizeof a->model, "%s", res->model);
 	if (rv == -1) {
@@ -274,7 +278,7 @@ try_backend(struct route *r, int local, const struct json *rec,
 	gen_log_timing(res, a->backend);
 	phase(h, ROUTE_PHASE_VALIDATE, -1);
 	/* Its type was checked by gen_request_from_record(). */
-	record_opt_str(rec, "language", &lang, &ign);
+	record_opt_str(j->rec, "language", &lang, &ign);
 	finish = res->finish[0] != '\0' ? res->finish : NULL;
 	validate_output(res->output.s ? res->output.s : "", res->output.len,
 	    lang, finish, &r->opts->vopts, &a->vr);
@@ -399,61 +403,98 @@ record_failure(struct json *rec, const struct attempt *a, int n,
 	buf_free(&msg);
 }
 
+/* Starts the next attempt of j, on backend with model. */
+static struct attempt *
+attempt_start(struct job *j, const char *backend, const char *model)
+{
+	struct attempt *a = &j->a[j->n++];
+
+	a->backend = backend;
+	snprintf(a->model, sizeof a->model, "%s", model);
+	return a;
+}
+
+/* The local attempt, unless the status check rules it out. Returns 1
+ * when it gave valid code. */
+static int
+route_local(struct route *r, struct job *j)
+{
+	struct attempt *a = attempt_start(j, "ollama", r->cfg->local_model);
+
+	phase(j->h, ROUTE_PHASE_CHECK, -1);
+	if (!local_available(r, j->h, &a->err))
+		return 0;
+	return try_backend(r, j, a, 1);
+}
+
+/* The cloud attempt, after the local one if there was one. Returns 1 when
+ * it gave valid code. */
+static int
+route_cloud(struct route *r, struct job *j)
+{
+	if (j->n > 0) {
+		phase(j->h, ROUTE_PHASE_FALLBACK, -1);
+		gen_result_free(&j->res);
+		gen_result_init(&j->res);
+	}
+	return try_backend(r, j, attempt_start(j, "gemini",
+	    r->cfg->cloud_model), 0);
+}
+
+/* Writes the outcome on the record: the answer or the error, and the
+ * attempts. */
+static void
+route_outcome(const struct job *j, int ok)
+{
+	struct json *attempts = json_array();
+	int i;
+
+	for (i = 0; i < j->n; i++)
+		json_arr_push(attempts, attempt_json(&j->a[i]));
+	if (ok) {
+		record_success(j->rec, &j->a[j->n - 1], &j->res);
+		log_decision(j->rec, j->a, j->n, &j->res);
+	} else
+		record_failure(j->rec, j->a, j->n, j->h);
+	json_obj_set(j->rec, "attempts", attempts);
+}
+
+static void
+job_free(struct job *j)
+{
+	int i;
+
+	for (i = 0; i < j->n; i++)
+		if (j->a[i].answered)
+			validate_result_free(&j->a[i].vr);
+	gen_result_free(&j->res);
+	free(j->sys);
+	free(j->prompt);
+}
+
 int
 route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 {
-	struct attempt a[2];
-	struct gen_result res;
-	struct json *attempts;
+	struct job j;
 	struct ar_err e;
-	char *sys = NULL, *prompt = NULL;
-	int n = 0, ok = 0, i;
+	int ok = 0;
 
-	if (gen_request_from_record(rec, &sys, &prompt, &e) == -1) {
+	memset(&j, 0, sizeof j);
+	j.rec = rec;
+	j.h = h;
+	gen_result_init(&j.res);
+	if (gen_request_from_record(rec, &j.sys, &j.prompt, &e) == -1) {
 		record_set_error(rec, STAGE, &e);
-		free(sys);
-		free(prompt);
+		job_free(&j);
 		return -1;
 	}
-	memset(a, 0, sizeof a);
-	gen_result_init(&res);
 	if (route_takes_error(rec))
-		local_from_record(r, rec, &a[n++]);
-	else if (!r->opts->cloud_only) {
-		a[n].backend = "ollama";
-		snprintf(a[n].model, sizeof a[n].model, "%s",
-		    r->cfg->local_model);
-		phase(h, ROUTE_PHASE_CHECK, -1);
-		if (local_available(r, h, &a[n].err))
-			ok = try_backend(r, 1, rec, sys, prompt, h, &a[n], &res);
-		n++;
-	}
-	if (!ok && !r->opts->local_only && !cancelled(h)) {
-		if (n > 0) {
-			phase(h, ROUTE_PHASE_FALLBACK, -1);
-			gen_result_free(&res);
-			gen_result_init(&res);
-		}
-		a[n].backend = "gemini";
-		snprintf(a[n].model, sizeof a[n].model, "%s",
-		    r->cfg->cloud_model);
-		ok = try_backend(r, 0, rec, sys, prompt, h, &a[n], &res);
-		n++;
-	}
-	attempts = json_array();
-	for (i = 0; i < n; i++)
-		json_arr_push(attempts, attempt_json(&a[i]));
-	if (ok) {
-		record_success(rec, &a[n - 1], &res);
-		log_decision(rec, a, n, &res);
-	} else
-		record_failure(rec, a, n, h);
-	json_obj_set(rec, "attempts", attempts);
-	for (i = 0; i < n; i++)
-		if (a[i].answered)
-			validate_result_free(&a[i].vr);
-	gen_result_free(&res);
-	free(sys);
-	free(prompt);
+		local_from_record(r, rec, &j.a[j.n++]);
+	else if (!r->opts->cloud_only)
+		ok = route_local(r, &j);
+	if (!ok && !r->opts->local_only && !cancelled(h))
+		ok = route_cloud(r, &j);
+	route_outcome(&j, ok);
+	job_free(&j);
 	return ok ? 0 : -1;
 }

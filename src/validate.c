@@ -4,23 +4,14 @@
  * The answer is split into fenced blocks (CommonMark rules: ``` or ~~~,
  * indented at most three spaces, closed by a fence of the same character
  * at least as long). The checks each add one short reason; the syntax
- * checkers run without a shell on a temporary file, with a time limit.
+ * check runs the language's own checker (syntax.c).
  */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "defaults.h"
@@ -28,15 +19,13 @@
 #include "json.h"
 #include "log.h"
 #include "record.h"
+#include "syntax.h"
 #include "validate.h"
 #include "xalloc.h"
-
-extern char **environ;
 
 #define V_LANG_MAX	32		/* bytes of a language name kept */
 #define V_REFUSAL_SPAN	200		/* refusals are looked for this near the start */
 #define V_QUOTE_MAX	100		/* bytes of text quoted in a reason */
-#define V_CHECK_OUT_MAX	4096		/* bytes of checker output kept */
 #define V_RUN_LINES	10		/* the same line this often in a row */
 #define V_MANY_LINES	20		/* the "over half the lines" rule needs this many */
 #define V_TAIL_SPAN	400		/* bytes a trailing repeated chunk must cover */
@@ -160,18 +149,6 @@ v_trim(const char *s, size_t *len)
 	return s;
 }
 
-/* Length of the longest prefix of s[0..len), at most max bytes, that
- * does not end inside a UTF-8 sequence. */
-static size_t
-v_utf8_cut(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	return max;
-}
-
 static size_t
 v_utf8_count(const char *s, size_t len)
 {
@@ -181,23 +158,6 @@ v_utf8_count(const char *s, size_t len)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			n++;
 	return n;
-}
-
-/* Appends s[0..len) to b, bounded, with bytes that would break UTF-8 or
- * a one-line reason replaced. */
-static void
-v_quote(struct buf *b, const char *s, size_t len, size_t max)
-{
-	size_t i, n = v_utf8_cut(s, len, max);
-	int utf8 = json_utf8_valid(s, n);
-	unsigned char c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		buf_addc(b, c < 0x20 ? ' ' : !utf8 && c > 0x7E ? '?' : s[i]);
-	}
-	if (n < len)
-		buf_adds(b, "...");
 }
 
 static void
@@ -502,7 +462,7 @@ v_rep_run(struct validate_result *res, const struct vline *v, size_t n)
 		i++;
 		run++;
 	}
-	v_quote(&q, v[i].s, v[i].len, 40);
+	buf_add_oneline(&q, v[i].s, v[i].len, 40);
 	v_reason(res, "degenerate repetition: a line repeated %zu times in "
 	    "a row: %s", run, buf_str(&q));
 	buf_free(&q);
@@ -534,7 +494,7 @@ v_rep_many(struct validate_result *res, const struct vline *v, size_t n)
 		run = 1;
 	}
 	if (best * 2 > n) {
-		v_quote(&q, s[at].s, s[at].len, 40);
+		buf_add_oneline(&q, s[at].s, s[at].len, 40);
 		v_reason(res, "degenerate repetition: %zu of %zu lines are "
 		    "the same line: %s", best, n, buf_str(&q));
 		buf_free(&q);
@@ -578,300 +538,18 @@ v_repetition(struct validate_result *res, const char *s, size_t len)
 	free(v);
 }
 
-/* ---- syntax checkers ----------------------------------------------- */
-
-/* Stands for the temporary file in a checker's argv. */
-static const char v_file_arg[] = "FILE";
-#define V_FILE v_file_arg
-
-#define V_PY_CHECK \
-	"import sys\n" \
-	"p = sys.argv[1]\n" \
-	"try:\n" \
-	"    compile(open(p, 'rb').read(), p, 'exec', dont_inherit=True)\n" \
-	"except (SyntaxError, ValueError) as e:\n" \
-	"    sys.stderr.write('%s:%s: %s: %s\\n' % (p, " \
-	"getattr(e, 'lineno', None) or '?', type(e).__name__, " \
-	"getattr(e, 'msg', None) or e))\n" \
-	"    sys.exit(1)\n"
-
-struct vchecker {
-	const char *lang;
-	const char *suffix;
-	const char *progs[4];		/* the first found in PATH is used */
-	const char *args[6];		/* after the program name */
-};
-
-static const struct vchecker v_checkers[] = {
-	{ "c", ".c", { "cc", "gcc", "clang", NULL },
-	    { "-fsyntax-only", "-x", "c", V_FILE, NULL } },
-	{ "cpp", ".cpp", { "c++", "g++", "clang++", NULL },
-	    { "-fsyntax-only", "-x", "c++", V_FILE, NULL } },
-	{ "python", ".py", { "python3", NULL },
-	    { "-c", V_PY_CHECK, V_FILE, NULL } },
-	{ "sh", ".sh", { "sh", NULL }, { "-n", V_FILE, NULL } },
-	{ "bash", ".sh", { "bash", NULL }, { "-n", V_FILE, NULL } },
-	{ "zsh", ".zsh", { "zsh", NULL }, { "-n", V_FILE, NULL } },
-	{ "javascript", ".js", { "node", "nodejs", NULL },
-	    { "--check", V_FILE, NULL } },
-};
-
-/* The full path of an executable prog found in $PATH, owned; or NULL. */
-static char *
-v_which(const char *prog)
-{
-	const char *path = getenv("PATH"), *p, *colon;
-	struct buf b = BUF_INIT;
-	struct stat st;
-	size_t n;
-
-	if (path == NULL || *path == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; ; p = colon + 1) {
-		colon = strchr(p, ':');
-		n = colon ? (size_t)(colon - p) : strlen(p);
-		buf_reset(&b);
-		if (n == 0)
-			buf_addc(&b, '.');
-		else
-			buf_add(&b, p, n);
-		buf_printf(&b, "/%s", prog);
-		if (stat(buf_str(&b), &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(buf_str(&b), X_OK) == 0)
-			return buf_detach(&b);
-		if (colon == NULL)
-			break;
-	}
-	buf_free(&b);
-	return NULL;
-}
-
-/* The child's environment: ours, less any API key, in the C locale.
- * The array is owned; its strings are borrowed. */
-static char **
-v_child_env(void)
-{
-	char **env;
-	size_t i, n = 0;
-
-	for (i = 0; environ != NULL && environ[i] != NULL; i++)
-		;
-	env = xcalloc(i + 2, sizeof *env);
-	for (i = 0; environ != NULL && environ[i] != NULL; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t k = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-
-		if (memmem(environ[i], k, "API_KEY", 7) != NULL ||
-		    (k == 6 && !memcmp(environ[i], "LC_ALL", 6)))
-			continue;
-		env[n++] = environ[i];
-	}
-	env[n++] = "LC_ALL=C";
-	env[n] = NULL;
-	return env;
-}
-
-static double
-v_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Reads fd until EOF or the deadline, keeping V_CHECK_OUT_MAX bytes.
- * Returns 0 at EOF, 1 at the deadline. */
-static int
-v_drain(int fd, struct buf *out, double deadline)
-{
-	struct pollfd pfd;
-	char tmp[4096];
-	double left;
-	ssize_t n;
-	int r;
-
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	for (;;) {
-		if ((left = deadline - v_now()) <= 0)
-			return 1;
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r == 0 ? 1 : 0;
-		n = read(fd, tmp, sizeof tmp);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return 0;
-		if (out->len < V_CHECK_OUT_MAX)
-			buf_add(out, tmp, (size_t)n < V_CHECK_OUT_MAX - out->len ?
-			    (size_t)n : V_CHECK_OUT_MAX - out->len);
-	}
-}
-
-/* Waits for pid until the deadline. Returns 0 (status set) or 1. */
-static int
-v_wait(pid_t pid, int *status, double deadline)
-{
-	pid_t r;
-
-	for (;;) {
-		r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r == -1 && errno != EINTR) {
-			*status = -1;
-			return 0;
-		}
-		if (v_now() >= deadline)
-			return 1;
-		usleep(10000);
-	}
-}
-
-static int
-v_spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr,
-    int outfd)
-{
-	sigset_t none, def;
-
-	posix_spawn_file_actions_init(fa);
-	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(fa, outfd, 1);
-	posix_spawn_file_actions_adddup2(fa, outfd, 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
-	posix_spawn_file_actions_addclosefrom_np(fa, 3);
-#endif
-	posix_spawnattr_init(attr);
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGTERM);
-	posix_spawnattr_setsigmask(attr, &none);
-	posix_spawnattr_setsigdefault(attr, &def);
-	posix_spawnattr_setpgroup(attr, 0);
-	return posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-}
-
-/* fd itself when it is above stderr, else a close-on-exec copy that is
- * (so the child's dup2 onto 0, 1 and 2 cannot clobber it). */
-static int
-v_high_fd(int fd)
-{
-	int n;
-
-	if (fd > 2)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	close(fd);
-	return n;
-}
-
-/*
- * Runs path with argv (no shell), stdin from /dev/null, stdout and stderr
- * into out. Returns 0 when it finished (*status from waitpid), 1 when it
- * ran out of time (killed), -1 when it could not be started.
- */
-static int
-v_run(const char *path, char *const argv[], struct buf *out, int *status)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	double deadline = v_now() + AR_SYNTAX_TIMEOUT_S;
-	char **env;
-	pid_t pid;
-	int fds[2], rc, late;
-
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		return -1;
-	fds[0] = v_high_fd(fds[0]);
-	fds[1] = v_high_fd(fds[1]);
-	if (fds[0] == -1 || fds[1] == -1) {
-		if (fds[0] != -1)
-			close(fds[0]);
-		if (fds[1] != -1)
-			close(fds[1]);
-		return -1;
-	}
-	v_spawn_setup(&fa, &attr, fds[1]);
-	env = v_child_env();
-	rc = posix_spawn(&pid, path, &fa, &attr, argv, env);
-	free(env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(fds[1]);
-	if (rc != 0) {
-		close(fds[0]);
-		return -1;
-	}
-	late = v_drain(fds[0], out, deadline);
-	close(fds[0]);
-	if (!late)
-		late = v_wait(pid, status, deadline);
-	if (late) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		while (waitpid(pid, status, 0) == -1 && errno == EINTR)
-			;
-	}
-	return late;
-}
-
-/* Writes s[0..len) and a newline to a new temporary file with suffix;
- * returns its fd-less path (owned) or NULL. */
-static char *
-v_tempfile(const char *s, size_t len, const char *suffix)
-{
-	const char *dir = getenv("TMPDIR");
-	struct buf b = BUF_INIT;
-	size_t off = 0;
-	ssize_t n;
-	int fd;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	buf_printf(&b, "%s/ar-validate-XXXXXX%s", dir, suffix);
-	if ((fd = mkostemps(b.s, (int)strlen(suffix), O_CLOEXEC)) == -1) {
-		buf_free(&b);
-		return NULL;
-	}
-	while (off <= len) {
-		n = off < len ? write(fd, s + off, len - off) : write(fd, "\n", 1);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	if (close(fd) == -1 || off <= len) {
-		unlink(b.s);
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
+/* ---- syntax ---------------------------------------------------------- */
 
 /* The line of the checker's output that says what is wrong: the first
  * one mentioning an error, else the first non-blank one. */
 static void
-v_check_msg(struct buf *out, const char *tmp, struct buf *msg)
+v_check_msg(const struct buf *out, struct buf *msg)
 {
-	struct buf clean = BUF_INIT;
-	const char *s, *p, *end, *nl, *hit = NULL, *first = NULL;
-	size_t n, tl = strlen(tmp), hitlen = 0, firstlen = 0;
+	const char *p, *end, *nl, *hit = NULL, *first = NULL;
+	size_t n, hitlen = 0, firstlen = 0;
 
-	for (s = buf_str(out); (p = strstr(s, tmp)) != NULL; s = p + tl) {
-		buf_add(&clean, s, (size_t)(p - s));
-		buf_adds(&clean, "<code>");
-	}
-	buf_adds(&clean, s);
-	end = clean.s ? clean.s + clean.len : NULL;
-	for (p = clean.s; p != NULL && p < end; p = nl ? nl + 1 : end) {
+	end = out->s ? out->s + out->len : NULL;
+	for (p = out->s; p != NULL && p < end; p = nl ? nl + 1 : end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = (nl ? nl : end) - p;
 		if (v_blank(p, n))
@@ -893,108 +571,25 @@ v_check_msg(struct buf *out, const char *tmp, struct buf *msg)
 	}
 	if (hit != NULL) {
 		hit = v_trim(hit, &hitlen);
-		v_quote(msg, hit, hitlen, 200);
+		buf_add_oneline(msg, hit, hitlen, 200);
 	}
-	buf_free(&clean);
-}
-
-static const struct vchecker *
-v_checker_for(const char *lang, char **path)
-{
-	size_t i, k;
-
-	*path = NULL;
-	for (i = 0; i < sizeof v_checkers / sizeof v_checkers[0]; i++) {
-		if (strcmp(lang, v_checkers[i].lang) != 0)
-			continue;
-		for (k = 0; v_checkers[i].progs[k] != NULL; k++)
-			if ((*path = v_which(v_checkers[i].progs[k])) != NULL)
-				return &v_checkers[i];
-	}
-	return NULL;
-}
-
-/* node reads a .js file as CommonJS; ES module syntax needs .mjs. */
-static const char *
-v_suffix(const struct vchecker *c, const char *code)
-{
-	const char *p;
-
-	if (strcmp(c->lang, "javascript") != 0)
-		return c->suffix;
-	for (p = code; p != NULL; p = strchr(p, '\n')) {
-		p += *p == '\n';
-		if (!strncmp(p, "import ", 7) || !strncmp(p, "export ", 7) ||
-		    !strncmp(p, "import{", 7))
-			return ".mjs";
-	}
-	return c->suffix;
-}
-
-/* A C compiler stops at a missing header: the code could not be checked. */
-static int
-v_missing_header(const struct vchecker *c, const struct buf *out)
-{
-	return (!strcmp(c->lang, "c") || !strcmp(c->lang, "cpp")) &&
-	    out->len > 0 && strstr(out->s, "fatal error:") != NULL &&
-	    strstr(out->s, "No such file or directory") != NULL;
-}
-
-/* Runs checker c (at path) on code in a temporary file. Returns what
- * v_run() returns; the output is in out, the file's name in *tmp. */
-static int
-v_check_run(const struct vchecker *c, const char *path, const char *code,
-    size_t len, struct buf *out, int *status, char **tmp)
-{
-	char *argv[8];
-	size_t i, k = 0;
-	int rc;
-
-	if ((*tmp = v_tempfile(code, len, v_suffix(c, code))) == NULL)
-		return -1;
-	argv[k++] = strrchr(path, '/') + 1;
-	for (i = 0; c->args[i] != NULL; i++)
-		argv[k++] = (char *)(c->args[i] == V_FILE ? *tmp : c->args[i]);
-	argv[k] = NULL;
-	rc = v_run(path, argv, out, status);
-	unlink(*tmp);
-	return rc;
 }
 
 static void
 v_syntax(struct validate_result *res, const char *lang, const char *code,
     size_t len)
 {
-	const struct vchecker *c;
-	struct buf out = BUF_INIT, msg = BUF_INIT;
-	char *path, *tmp = NULL;
-	const char *prog, *skip = NULL;
-	int status = 0, rc;
+	struct syntax_result sr;
+	struct buf msg = BUF_INIT;
 
-	if ((c = v_checker_for(lang, &path)) == NULL)
-		return;
-	prog = strrchr(path, '/') + 1;
-	rc = v_check_run(c, path, code, len, &out, &status, &tmp);
-	if (rc == 1)
-		skip = "timed out";
-	else if (rc == -1)
-		skip = "could not run it";
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
-		skip = "it did not finish normally";
-	else if (v_missing_header(c, &out))
-		skip = "a header is missing";
-	if (skip != NULL)
-		log_debug("syntax check by %s skipped: %s", prog, skip);
-	else if (WEXITSTATUS(status) != 0) {
-		v_check_msg(&out, tmp, &msg);
+	if (syntax_check(lang, code, len, &sr) == 1) {
+		v_check_msg(&sr.out, &msg);
 		if (msg.len == 0)
-			buf_printf(&msg, "exit status %d", WEXITSTATUS(status));
-		v_reason(res, "syntax error (%s): %s", prog, buf_str(&msg));
+			buf_printf(&msg, "exit status %d", sr.status);
+		v_reason(res, "syntax error (%s): %s", sr.prog, buf_str(&msg));
 	}
-	buf_free(&out);
 	buf_free(&msg);
-	free(tmp);
-	free(path);
+	syntax_result_free(&sr);
 }
 
 /* ---- the checks -------------------------------------------------------- */
@@ -1012,7 +607,8 @@ v_no_code(struct validate_result *res, const char *s, size_t len,
 		v_reason(res, "empty answer");
 	} else if (v_refusal(s, len)) {
 		nl = memchr(s, '\n', len);
-		v_quote(&q, s, nl ? (size_t)(nl - s) : len, V_QUOTE_MAX);
+		buf_add_oneline(&q, s, nl ? (size_t)(nl - s) : len,
+		    V_QUOTE_MAX);
 		v_reason(res, "refusal: %s", buf_str(&q));
 		buf_free(&q);
 	} else if (nblocks > 0) {
