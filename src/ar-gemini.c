@@ -51,9 +51,10 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	int rv;
+	static const char *const uses[] = { "AR_CLOUD_THINKING", NULL };
 	const struct cli cli = {
 		STAGE, "usage: ar-gemini [-hqVv] [-m model] [-t timeout]",
-		"hm:qt:Vv", longopts, settings, NULL, NULL, 0
+		"hm:qt:Vv", longopts, settings, NULL, NULL, 0, uses
 	};
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,

@@ -30,7 +30,7 @@ main(int argc, char **argv)
 		"[-t timeout] [--min-tps N]\n"
 		"              [--min-chars N]",
 		CLI_ROUTE_SHORTOPTS "hqVv", longopts, cli_route_settings,
-		NULL, NULL, 0
+		NULL, NULL, 0, cli_route_uses
 	};
 	int rv, stop_fd;
 

@@ -97,12 +97,16 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	int want_status = 0, rv;
+	static const char *const uses[] = {
+		"AR_LOCAL_THINK", "AR_MAX_CTX", NULL
+	};
 	const struct cli cli = {
 		STAGE,
 		"usage: ar-ollama [-hqVv] [-c num-ctx] [-H host] [-m model] "
 		"[-T first-token-timeout]\n"
 		"                 [-t timeout] [--min-tps N] [--status]",
-		"c:hH:m:qT:t:Vv", longopts, settings, own_flag, &want_status, 0
+		"c:hH:m:qT:t:Vv", longopts, settings, own_flag, &want_status, 0,
+		uses
 	};
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,

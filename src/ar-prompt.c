@@ -101,7 +101,7 @@ main(int argc, char **argv)
 		"usage: ar-prompt [-hqVv]\n"
 		"       ar-prompt [-hqVv] -t task [-l language] [-c context] "
 		"[-f file]... [file...]",
-		"c:f:hl:qt:Vv", longopts, NULL, own_flag, &a, 1
+		"c:f:hl:qt:Vv", longopts, NULL, own_flag, &a, 1, NULL
 	};
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,

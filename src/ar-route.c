@@ -115,7 +115,7 @@ main(int argc, char **argv)
 		"                [-t timeout] [--min-tps N] [--min-chars N] "
 		"[--no-syntax-check]",
 		CLI_ROUTE_SHORTOPTS "hj:qrVv", longopts, cli_route_settings,
-		own_flag, &c, 0
+		own_flag, &c, 0, cli_route_uses
 	};
 	int rv;
 

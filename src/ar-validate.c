@@ -65,7 +65,7 @@ main(int argc, char **argv)
 	const struct cli cli = {
 		STAGE,
 		"usage: ar-validate [-hqVv] [--min-chars N] [--no-syntax-check]",
-		"hqVv", longopts, settings, own_flag, &opts, 0
+		"hqVv", longopts, settings, own_flag, &opts, 0, NULL
 	};
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,

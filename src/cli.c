@@ -24,6 +24,10 @@ const struct cli_setting cli_route_settings[] = {
 	{ 0, NULL, NULL }
 };
 
+const char *const cli_route_uses[] = {
+	"AR_CLOUD_THINKING", "AR_LOCAL_THINK", "AR_MAX_CTX", NULL
+};
+
 static const struct cli_setting *
 find_setting(const struct cli *c, int opt)
 {
@@ -92,8 +96,10 @@ parse_flags(const struct cli *c, int argc, char **argv, struct given *g,
 /* Loads cfg, leaving out the variables a flag sets (a bad value there
  * does not matter), then applies the flags. Returns 0 or -1 (printed). */
 static int
-load(struct config *cfg, const struct given *g, size_t ng)
+load(struct config *cfg, const char *const *uses, const struct given *g,
+    size_t ng)
 {
+	static const char *const none[] = { NULL };
 	const char **skip = xcalloc(ng + 1, sizeof *skip);
 	struct ar_err e;
 	size_t i;
@@ -101,7 +107,7 @@ load(struct config *cfg, const struct given *g, size_t ng)
 
 	for (i = 0; i < ng; i++)
 		skip[i] = g[i].s->var;
-	rc = config_load_except(cfg, skip, &e);
+	rc = config_load_for(cfg, skip, uses != NULL ? uses : none, &e);
 	for (i = 0; rc == 0 && i < ng; i++)
 		if ((rc = config_set(cfg, g[i].s->var, g[i].arg, g[i].s->flag,
 		    &e)) == -1)
@@ -121,7 +127,7 @@ cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 
 	log_init(c->prog);
 	if ((rv = parse_flags(c, argc, argv, g, &ng)) < 0 &&
-	    load(cfg, g, ng) == -1)
+	    load(cfg, c->uses, g, ng) == -1)
 		rv = AR_EXIT_USAGE;
 	free(g);
 	/* A process holding the API key writes no core file and cannot be

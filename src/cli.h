@@ -45,6 +45,9 @@ enum {
 	{ "num-ctx", required_argument, NULL, 'c' }, \
 	{ "timeout", required_argument, NULL, 't' }
 extern const struct cli_setting cli_route_settings[];
+/* The settings only some programs load (config_load_for): those ar-route
+ * and ar-mcp use. */
+extern const char *const cli_route_uses[];
 
 struct cli {
 	const char *prog;		/* "ar-route" */
@@ -57,6 +60,9 @@ struct cli {
 	int (*own)(void *ctx, int opt, const char *arg);
 	void *ctx;
 	int operands;			/* nonzero: operands allowed (optind kept) */
+	/* The settings of config_load_for()'s opt-in list the program uses,
+	 * NULL-terminated; NULL for none. */
+	const char *const *uses;
 };
 
 /*

@@ -428,7 +428,7 @@ config_ollama_url(const char *value)
 /* Every setting with a value of its own: its variable, where it lives in
  * struct config, and its bounds. One table serves the environment, the
  * .env files and the flags. */
-enum kind { K_STR, K_URL, K_HOST, K_LONG, K_DOUBLE };
+enum kind { K_STR, K_URL, K_HOST, K_LONG, K_DOUBLE, K_THINK, K_THINKING };
 
 struct setting {
 	const char *name;
@@ -438,12 +438,21 @@ struct setting {
 	const char *def;
 };
 
+/* The settings loaded only by the programs that use them. */
+static const char *const opt_in[] = {
+	"AR_CLOUD_THINKING", "AR_LOCAL_THINK", "AR_MAX_CTX", NULL
+};
+
 #define F(m) offsetof(struct config, m)
 static const struct setting settings[] = {
 	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL },
+	{ "AR_CLOUD_THINKING", K_THINKING, F(cloud_thinking), -1,
+	    AR_MAX_THINKING_BUDGET, NULL },
 	{ "AR_FIRST_TOKEN_TIMEOUT", K_DOUBLE, F(first_token_timeout), 0.001,
 	    86400, NULL },
 	{ "AR_LOCAL_MODEL", K_STR, F(local_model), 0, 0, AR_DEFAULT_LOCAL_MODEL },
+	{ "AR_LOCAL_THINK", K_THINK, F(local_think), 0, 0, NULL },
+	{ "AR_MAX_CTX", K_LONG, F(max_ctx), 1, 16777216, NULL },
 	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, 1e9, NULL },
 	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, 1e6, NULL },
 	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL },
@@ -463,6 +472,59 @@ find_setting(const char *name)
 		if (strcmp(settings[i].name, name) == 0)
 			return &settings[i];
 	return NULL;
+}
+
+/* The index of s (case-insensitive) in the NULL-terminated words, or -1. */
+static int
+word_index(const char *s, const char *const *words)
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcasecmp(s, words[i]) == 0)
+			return i;
+	return -1;
+}
+
+static const char *const think_words[] = {
+	"false", "true", "low", "medium", "high", NULL
+};
+
+/* AR_LOCAL_THINK: one of think_words, stored in lower case. */
+static int
+set_think(char **slot, const char *value, const char *what, struct ar_err *e)
+{
+	int i = word_index(value, think_words);
+
+	if (i < 0)
+		return err_set(e, AR_E_CONFIG, "%s: invalid value '%.40s' (want "
+		    "false, true, low, medium or high)", what, value);
+	config_set_str(slot, think_words[i]);
+	return 0;
+}
+
+/* AR_CLOUD_THINKING: low, medium or high (stored in lower case), or a
+ * token budget from min to max, stored as the number's text. */
+static int
+set_thinking(const struct setting *s, char **slot, const char *value,
+    const char *what, struct ar_err *e)
+{
+	int i = word_index(value, think_words);
+	char num[32];
+	long l;
+
+	if (i >= 2) {
+		config_set_str(slot, think_words[i]);
+		return 0;
+	}
+	if (config_parse_long(value, (long)s->min, (long)s->max, what, &l,
+	    e) == -1)
+		return err_set(e, AR_E_CONFIG, "%s: invalid value '%.40s' (want "
+		    "low, medium, high or a token budget from %ld to %ld)",
+		    what, value, (long)s->min, (long)s->max);
+	snprintf(num, sizeof num, "%ld", l);
+	config_set_str(slot, num);
+	return 0;
 }
 
 int
@@ -507,6 +569,10 @@ config_set(struct config *cfg, const char *name, const char *value,
 			return -1;
 		*(double *)p = d;
 		return 0;
+	case K_THINK:
+		return set_think((char **)p, value, what, e);
+	case K_THINKING:
+		return set_thinking(s, (char **)p, value, what, e);
 	}
 	return 0;
 }
@@ -569,6 +635,21 @@ int
 config_load_except(struct config *cfg, const char *const *skip,
     struct ar_err *e)
 {
+	return config_load_for(cfg, skip, NULL, e);
+}
+
+/* Does the program load setting s? Every one when uses is NULL. */
+static int
+used(const char *const *uses, const struct setting *s)
+{
+	return uses == NULL || !skipped(opt_in, s->name) ||
+	    skipped(uses, s->name);
+}
+
+int
+config_load_for(struct config *cfg, const char *const *skip,
+    const char *const *uses, struct ar_err *e)
+{
 	const char *v;
 	size_t i;
 
@@ -583,6 +664,7 @@ config_load_except(struct config *cfg, const char *const *skip,
 	load_key(cfg);
 	for (i = 0; i < sizeof settings / sizeof settings[0]; i++) {
 		if (skipped(skip, settings[i].name) ||
+		    !used(uses, &settings[i]) ||
 		    (v = config_get(settings[i].name)) == NULL)
 			continue;
 		if (config_set(cfg, settings[i].name, v, settings[i].name,
@@ -594,6 +676,12 @@ config_load_except(struct config *cfg, const char *const *skip,
 	return 0;
 }
 
+long
+config_max_ctx(const struct config *cfg)
+{
+	return cfg->max_ctx > cfg->num_ctx ? cfg->max_ctx : cfg->num_ctx;
+}
+
 void
 config_free(struct config *cfg)
 {
@@ -601,6 +689,8 @@ config_free(struct config *cfg)
 	free(cfg->local_model);
 	free(cfg->cloud_model);
 	free(cfg->gemini_base_url);
+	free(cfg->local_think);
+	free(cfg->cloud_thinking);
 	if (cfg->api_key != NULL) {
 		explicit_bzero(cfg->api_key, strlen(cfg->api_key));
 		free(cfg->api_key);

@@ -25,6 +25,14 @@ struct config {
 	double timeout;		/* AR_TIMEOUT, seconds */
 	double min_tps;		/* AR_MIN_TPS; 0 disables */
 	long min_chars;		/* AR_MIN_CHARS */
+	/* Settings only the programs that use them load and check (see
+	 * config_load_for); unset otherwise. */
+	char *local_think;	/* AR_LOCAL_THINK: "false", "true", "low",
+				 * "medium" or "high"; NULL: send nothing */
+	char *cloud_thinking;	/* AR_CLOUD_THINKING: "low", "medium", "high"
+				 * or a token budget ("-1" automatic, "0"
+				 * off, "1024"...); NULL: send nothing */
+	long max_ctx;		/* AR_MAX_CTX; 0 when unset (then num_ctx) */
 };
 
 /*
@@ -38,7 +46,16 @@ int config_load(struct config *cfg, struct ar_err *e);
  * even checked. */
 int config_load_except(struct config *cfg, const char *const *skip,
     struct ar_err *e);
+/* The same, where the settings only some programs use (AR_LOCAL_THINK,
+ * AR_CLOUD_THINKING, AR_MAX_CTX) are loaded and checked only when named
+ * in uses (NULL-terminated); uses NULL loads them all. */
+int config_load_for(struct config *cfg, const char *const *skip,
+    const char *const *uses, struct ar_err *e);
 void config_free(struct config *cfg);
+
+/* The largest num_ctx a request may ask for: AR_MAX_CTX, never below
+ * AR_NUM_CTX (AR_NUM_CTX when AR_MAX_CTX is unset). */
+long config_max_ctx(const struct config *cfg);
 
 /* The value of a setting by name: environment first, then the .env files
  * read by config_load(); NULL if unset or empty. Borrowed. */

@@ -16,6 +16,21 @@
 #define AR_DEFAULT_MIN_TPS          5.0       /* tokens/s; 0 disables */
 #define AR_DEFAULT_MIN_CHARS        10        /* shorter code is invalid */
 
+/* AR_CLOUD_THINKING: the largest token budget accepted. */
+#define AR_MAX_THINKING_BUDGET      1000000
+
+/* Context: a prompt's tokens are estimated as one per AR_CTX_BYTES_PER_TOKEN
+ * bytes (conservative: code and English run 3.5 to 4.5 bytes a token),
+ * plus AR_CTX_OVERHEAD tokens of template; AR_CTX_ANSWER_ROOM tokens (a
+ * quarter of num_ctx when that is less) are kept free for the answer. A larger num_ctx is asked in steps of
+ * AR_CTX_STEP. An answer whose prompt_eval_count comes within
+ * AR_CTX_CUT_SLACK tokens of num_ctx had its prompt cut by the engine. */
+#define AR_CTX_BYTES_PER_TOKEN      3
+#define AR_CTX_OVERHEAD             32
+#define AR_CTX_ANSWER_ROOM          1024
+#define AR_CTX_STEP                 1024
+#define AR_CTX_CUT_SLACK            8
+
 /* Generation settings sent to both backends. */
 #define AR_TEMPERATURE              0.1
 

@@ -34,6 +34,7 @@ enum ar_exit {
 #define AR_E_CUT            "stream_cut"     /* the stream ended without its end */
 #define AR_E_EMPTY          "empty_answer"   /* the model answered nothing */
 #define AR_E_BLOCKED        "blocked"        /* the prompt or answer was blocked */
+#define AR_E_CONTEXT        "context_overflow" /* the prompt does not fit num_ctx, or the engine cut it */
 #define AR_E_TOO_LARGE      "too_large"      /* an answer over AR_MAX_ANSWER */
 #define AR_E_TRANSPORT      "transport_error" /* any other transport failure */
 #define AR_E_CANCELLED      "cancelled"      /* the caller cancelled */

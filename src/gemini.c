@@ -4,6 +4,7 @@
  * bodies are in gemini_sse.c. The API key lives only in one header
  * string, zeroed after use.
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ gemini_status_fail(const struct config *cfg, const struct http_res *hr,
 		f->retry = !ae.daily;
 	} else if (st >= 500) {
 		gemini_fail_set(f, AR_E_SERVER, "Gemini server error (%s)", sw);
-		f->retry = st == 500 || st == 503 || st == 504;
+		f->retry = st == 500 || st == 502 || st == 503 || st == 504;
 	} else
 		gemini_fail_set(f, AR_E_HTTP, "Gemini answered %s", sw);
 	ra = gemini_duration(hr->retry_after);
@@ -173,6 +174,7 @@ gemini_try(struct gemini *g, const struct gemini_call *c,
 	hq.body = c->body, hq.bodylen = c->bodylen;
 	hq.timeout = left / 1000.0;
 	hq.on_line = gemini_stream_line, hq.on_tick = gemini_on_tick;
+	hq.any_eol = 1;
 	hq.ctx = &st;
 	rc = http_do(g->http, &hq, &hr);
 	if (rc == -1 && hr.fail == HTTP_ABORTED && f->code == NULL)
@@ -326,9 +328,35 @@ gemini_content(const char *role, const char *text)
 	return c;
 }
 
-static char *
-gemini_body(const struct gen_request *rq, size_t *len)
+/* generationConfig.thinkingConfig from AR_CLOUD_THINKING: thinkingLevel
+ * for a level, thinkingBudget for a number; NULL when unset. */
+static struct json *
+gemini_thinking(const char *thinking)
 {
+	struct json *tc;
+	char level[16];
+	size_t i;
+
+	if (thinking == NULL)
+		return NULL;
+	tc = json_object();
+	if (thinking[0] == '-' || (thinking[0] >= '0' && thinking[0] <= '9')) {
+		json_obj_set(tc, "thinkingBudget", json_int(strtol(thinking,
+		    NULL, 10)));
+		return tc;
+	}
+	for (i = 0; thinking[i] != '\0' && i + 1 < sizeof level; i++)
+		level[i] = (char)toupper((unsigned char)thinking[i]);
+	level[i] = '\0';
+	json_obj_set(tc, "thinkingLevel", json_stringz(level));
+	return tc;
+}
+
+static char *
+gemini_body(const struct config *cfg, const struct gen_request *rq,
+    size_t *len)
+{
+	struct json *tc = gemini_thinking(cfg->cloud_thinking);
 	struct json *root = json_object(), *contents = json_array();
 	struct json *gc = json_object();
 	struct buf b = BUF_INIT;
@@ -340,6 +368,8 @@ gemini_body(const struct gen_request *rq, size_t *len)
 		    gemini_content(NULL, rq->system));
 	json_obj_set(gc, "temperature", json_double(AR_TEMPERATURE));
 	json_obj_set(gc, "candidateCount", json_int(1));
+	if (tc != NULL)
+		json_obj_set(gc, "thinkingConfig", tc);
 	json_obj_set(root, "generationConfig", gc);
 	json_write(&b, root);
 	json_free(root);
@@ -372,7 +402,7 @@ gemini_call_init(struct gemini_call *c, const struct config *cfg,
 	c->headers[1] = c->keyhdr;
 	c->headers[2] = NULL;
 	c->url = gemini_url(cfg);
-	c->body = gemini_body(rq, &c->bodylen);
+	c->body = gemini_body(cfg, rq, &c->bodylen);
 	return 0;
 }
 
@@ -487,6 +517,7 @@ gemini_parse_stream(const char *data, size_t len, struct gen_result *res,
 	memset(&f, 0, sizeof f);
 	gemini_stream_init(&st, &none, res, clock_now_ms(), &f);
 	http_lines_init(&lines, AR_MAX_LINE, gemini_stream_line, &st);
+	http_lines_any_eol(&lines);
 	if ((fail = http_lines_feed(&lines, data, len)) == HTTP_OK)
 		fail = http_lines_end(&lines);
 	if (fail == HTTP_TOO_LARGE)

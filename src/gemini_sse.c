@@ -163,6 +163,7 @@ gemini_usage(struct gemini_stream *st, const struct json *ev)
 		return;
 	st->res->input_tokens = json_obj_count(u, "promptTokenCount");
 	st->res->output_tokens = json_obj_count(u, "candidatesTokenCount");
+	st->res->thinking_tokens = json_obj_count(u, "thoughtsTokenCount");
 }
 
 static void
@@ -180,30 +181,51 @@ gemini_feedback(struct gemini_stream *st, const struct json *ev)
 		gemini_copy(st->res->model, sizeof st->res->model, s);
 }
 
-/* Appends the text parts of candidates[0], thought parts skipped.
- * Returns the number of bytes added. */
-static size_t
+/* Appends the text parts of the candidate, thought parts skipped (they
+ * are never the answer, but count as activity). Returns nonzero when a
+ * part carried text of either kind. */
+static int
 gemini_parts(struct gemini_stream *st, const struct json *cand)
 {
 	const struct json *content, *parts, *p, *th;
 	const char *text;
-	size_t i, len, added = 0;
+	size_t i, len;
+	int active = 0;
 
 	content = gemini_member(cand, "content", JSON_OBJECT);
 	if ((parts = gemini_member(content, "parts", JSON_ARRAY)) == NULL)
 		return 0;
 	for (i = 0; i < parts->n; i++) {
 		p = parts->items[i];
-		th = gemini_member(p, "thought", JSON_BOOL);
-		if (th != NULL && th->b)
-			continue;
 		if (p->type != JSON_OBJECT ||
-		    (text = json_obj_str(p, "text", &len)) == NULL)
+		    (text = json_obj_str(p, "text", &len)) == NULL || len == 0)
 			continue;
-		buf_add(&st->res->output, text, len);
-		added += len;
+		active = 1;
+		th = gemini_member(p, "thought", JSON_BOOL);
+		if (th == NULL || !th->b)
+			buf_add(&st->res->output, text, len);
 	}
-	return added;
+	return active;
+}
+
+/* The candidate with index 0 (an absent index is 0, as proto3 leaves
+ * zeros out), wherever it is listed; NULL when there is none. */
+static const struct json *
+gemini_candidate0(const struct json *cands)
+{
+	const struct json *c;
+	size_t i;
+	double ix;
+
+	for (i = 0; i < cands->n; i++) {
+		c = cands->items[i];
+		if (c->type != JSON_OBJECT)
+			continue;
+		if (json_obj_get(c, "index") == NULL ||
+		    (json_obj_num(c, "index", &ix) && ix == 0))
+			return c;
+	}
+	return NULL;
 }
 
 /* Notes the arrival of text: first token time and progress. */
@@ -245,10 +267,11 @@ gemini_event(struct gemini_stream *st, const struct json *ev)
 	if (cands == NULL || cands->n == 0)
 		return 0;
 	st->candidates = 1;
-	c0 = cands->items[0];
+	if ((c0 = gemini_candidate0(cands)) == NULL)
+		return 0;
 	if ((fr = gemini_str(c0, "finishReason")) != NULL)
 		gemini_copy(st->res->finish, sizeof st->res->finish, fr);
-	if (gemini_parts(st, c0) > 0)
+	if (gemini_parts(st, c0))
 		gemini_progress(st);
 	if (st->res->output.len > AR_MAX_ANSWER)
 		return gemini_stop(st, AR_E_TOO_LARGE,
@@ -337,6 +360,11 @@ gemini_stream_line(void *ctx, const char *line, size_t len)
 	struct gemini_stream *st = ctx;
 	size_t i = 0;
 
+	if (!st->started) {
+		st->started = 1;
+		if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+			line += 3, len -= 3;
+	}
 	if (st->raw.len > 0)
 		return gemini_raw_line(st, line, len);
 	if (len == 0)
@@ -361,6 +389,7 @@ gemini_result_reset(struct gen_result *r)
 	buf_reset(&r->output);
 	r->model[0] = '\0';
 	r->input_tokens = r->output_tokens = 0;
+	r->thinking_tokens = -1;
 	r->first_token_ms = -1;
 	r->total_ms = r->tokens_per_s = 0;
 	r->finish[0] = '\0';

@@ -40,6 +40,8 @@ struct gemini_stream {
 	char block[64];			/* promptFeedback.blockReason */
 	char block_msg[256];
 	struct gemini_fail *fail;	/* set when a callback stops the try */
+	int started;			/* a line came (a BOM before it is
+					 * skipped) */
 };
 
 /* Starts one try's SSE state over an emptied res: rq and res are
@@ -47,8 +49,9 @@ struct gemini_stream {
 void gemini_stream_init(struct gemini_stream *st, const struct gen_request *rq,
     struct gen_result *res, double t0, struct gemini_fail *f);
 void gemini_stream_free(struct gemini_stream *st);
-/* http's on_line: one line of the stream. Returns 0, or 1 to stop the try
- * (st->fail set). */
+/* http's on_line: one line of the stream (split with http_req.any_eol, as
+ * SSE lines end at CRLF, LF or a bare CR; a UTF-8 BOM at the start is
+ * skipped). Returns 0, or 1 to stop the try (st->fail set). */
 int gemini_stream_line(void *ctx, const char *line, size_t len);
 /* Judges a complete 200 stream. Returns 0 if it holds an answer, else -1
  * with st->fail set. */

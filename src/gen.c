@@ -24,6 +24,7 @@ gen_result_init(struct gen_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->first_token_ms = -1;
+	r->thinking_tokens = -1;
 }
 
 void
@@ -67,6 +68,9 @@ gen_result_to_record(const struct gen_result *r, const char *backend,
 	json_obj_set(rec, "model", json_stringz(r->model));
 	json_obj_set(usage, "input_tokens", json_int(r->input_tokens));
 	json_obj_set(usage, "output_tokens", json_int(r->output_tokens));
+	if (r->thinking_tokens >= 0)
+		json_obj_set(usage, "thinking_tokens",
+		    json_int(r->thinking_tokens));
 	json_obj_set(rec, "usage", usage);
 	json_obj_set(timing, "first_token_ms", r->first_token_ms < 0 ?
 	    json_null() : gen_num(r->first_token_ms, 1));

@@ -26,7 +26,8 @@ struct gen_result {
 	char model[256];	/* the model that answered */
 	long input_tokens;
 	long output_tokens;
-	double first_token_ms;	/* -1 if no token came */
+	long thinking_tokens;	/* -1 when the engine does not report them */
+	double first_token_ms;	/* -1 if no token (answer or thinking) came */
 	double total_ms;
 	double tokens_per_s;
 	char finish[64];	/* "stop", "length", "STOP", "MAX_TOKENS"... or "" */
@@ -40,7 +41,8 @@ void gen_result_init(struct gen_result *r);
 void gen_result_free(struct gen_result *r);
 
 /*
- * Adds output, backend, model, usage {input_tokens, output_tokens},
+ * Adds output, backend, model, usage {input_tokens, output_tokens and,
+ * when reported, thinking_tokens},
  * timing {first_token_ms, total_ms, tokens_per_s} and finish to rec.
  */
 void gen_result_to_record(const struct gen_result *r, const char *backend,

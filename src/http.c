@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <curl/curl.h>
 
 #include "defaults.h"
@@ -96,24 +99,55 @@ http_lines_init(struct http_lines *l, size_t max,
 	l->max = max ? max : AR_MAX_LINE;
 }
 
+void
+http_lines_any_eol(struct http_lines *l)
+{
+	l->any_eol = 1;
+}
+
+/* The next line end in b->s[from..b->len): a '\n', or with any_eol a
+ * '\r' too; NULL when there is none yet. */
+static char *
+lines_eol(const struct http_lines *l, const struct buf *b, size_t from)
+{
+	char *p = b->s + from, *end = b->s + b->len;
+
+	if (!l->any_eol)
+		return memchr(p, '\n', (size_t)(end - p));
+	for (; p < end; p++)
+		if (*p == '\n' || *p == '\r')
+			return p;
+	return NULL;
+}
+
 enum http_fail
 http_lines_feed(struct http_lines *l, const char *p, size_t n)
 {
 	struct buf *b = &l->line;
 	size_t start = 0, len;
 	char *nl;
+	int cr;
 
+	if (l->skip_lf && n > 0) {
+		l->skip_lf = 0;
+		if (*p == '\n')
+			p++, n--;
+	}
 	buf_add(b, p, n);
-	while ((nl = memchr(b->s + l->scanned, '\n',
-	    b->len - l->scanned)) != NULL) {
+	while ((nl = lines_eol(l, b, l->scanned)) != NULL) {
 		if ((len = (size_t)(nl - (b->s + start))) > l->max)
 			return HTTP_TOO_LARGE;
-		if (len > 0 && b->s[start + len - 1] == '\r')
+		cr = *nl == '\r';
+		if (!cr && len > 0 && b->s[start + len - 1] == '\r')
 			len--;
 		b->s[start + len] = '\0';	/* lines are C strings too */
 		if (l->on_line(l->ctx, b->s + start, len) != 0)
 			return HTTP_ABORTED;
 		start = (size_t)(nl - b->s) + 1;
+		if (cr && start < b->len && b->s[start] == '\n')
+			start++;		/* "\r\n" is one line end */
+		else if (cr && start == b->len)
+			l->skip_lf = 1;		/* its '\n' may come next */
 		l->scanned = start;
 	}
 	buf_consume(b, start);
@@ -235,6 +269,51 @@ secs_to_ms(double s)
 	return s < 0.001 ? 1 : (long)(s * 1000.0 + 0.5);
 }
 
+/* Nonzero when host (no brackets) names this machine's loopback. */
+static int
+host_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	size_t n = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0 ||
+	    (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0))
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) != 1)
+		return 0;
+	if (IN6_IS_ADDR_LOOPBACK(&a6))
+		return 1;
+	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+}
+
+int
+http_is_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	size_t n;
+	int rv = 0;
+
+	if (u == NULL)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) ==
+	    CURLUE_OK) {
+		n = strlen(host);
+		if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+			host[n - 1] = '\0';
+			rv = host_is_loopback(host + 1);
+		} else
+			rv = host_is_loopback(host);
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rv;
+}
+
 /* Sets every option of one request on the (reset) handle. */
 static struct curl_slist *
 http_setup(struct http *h, const struct http_req *rq, struct xfer *x)
@@ -259,6 +338,10 @@ http_setup(struct http *h, const struct http_req *rq, struct xfer *x)
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	/* "" turns every proxy off, the proxy variables included; other
+	 * hosts keep libcurl's reading of http_proxy, no_proxy... */
+	if (http_is_loopback(rq->url))
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
 	if (strcmp(rq->method, "POST") == 0) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
@@ -344,6 +427,8 @@ http_do(struct http *h, const struct http_req *rq, struct http_res *res)
 	x.res = res;
 	x.streaming = -1;
 	http_lines_init(&x.lines, rq->max_line, rq->on_line, rq->ctx);
+	if (rq->any_eol)
+		http_lines_any_eol(&x.lines);
 	x.why = HTTP_OK;
 	h->errbuf[0] = '\0';
 

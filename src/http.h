@@ -7,7 +7,9 @@
  * the first http_new().
  *
  * Every transfer has a connect timeout, a total budget, an error buffer
- * and CURLOPT_NOSIGNAL. Response bodies are streamed through callbacks and
+ * and CURLOPT_NOSIGNAL. A request to a loopback host (127.0.0.0/8, ::1,
+ * localhost) never goes through a proxy; other hosts follow libcurl's
+ * usual proxy variables (http_proxy, https_proxy, all_proxy, no_proxy). Response bodies are streamed through callbacks and
  * bounded; nothing here knows any wire format beyond lines.
  */
 #ifndef AR_HTTP_H
@@ -40,6 +42,8 @@ struct http_req {
 	double timeout;			/* seconds for the whole transfer; 0 = none */
 	size_t max_line;		/* on_line bound; 0 means AR_MAX_LINE */
 	size_t max_body;		/* body bound; 0 means AR_MAX_ANSWER */
+	int any_eol;			/* lines end at "\r\n", "\n" or a bare
+					 * "\r", as Server-Sent Events do */
 
 	/*
 	 * For a 2xx response with on_line set, the body is split into lines
@@ -91,12 +95,21 @@ struct http_lines {
 	int (*on_line)(void *ctx, const char *line, size_t len);
 	void *ctx;
 	size_t max;		/* longest line; 0 means AR_MAX_LINE */
+	int any_eol;		/* a bare '\r' ends a line too (SSE) */
+	int skip_lf;		/* any_eol: the last line ended at a '\r' */
 	struct buf line;	/* the unfinished line; owned */
-	size_t scanned;		/* bytes of line known to hold no '\n' */
+	size_t scanned;		/* bytes of line known to hold no line end */
 };
 
 void http_lines_init(struct http_lines *l, size_t max,
     int (*on_line)(void *ctx, const char *line, size_t len), void *ctx);
+/* Makes l split as Server-Sent Events are split: "\r\n", "\n" and a bare
+ * "\r" each end a line (a "\r\n" cut between two feeds is one end). */
+void http_lines_any_eol(struct http_lines *l);
+/* Nonzero when the host of url is a loopback address or name: 127.0.0.0/8,
+ * ::1 (also as ::ffff:127.x.y.z), "localhost" or a name under
+ * ".localhost". */
+int http_is_loopback(const char *url);
 /* Splits p[0..len) on. Returns HTTP_OK, HTTP_ABORTED when on_line returned
  * nonzero, or HTTP_TOO_LARGE when a line passed the bound. */
 enum http_fail http_lines_feed(struct http_lines *l, const char *p,

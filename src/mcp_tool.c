@@ -173,7 +173,7 @@ mcp_tool_outcome(const struct json *rec)
 {
 	static const char *const fields[] = {
 		"code", "language", "backend", "model", "attempts", "usage",
-		"timing", NULL
+		"timing", "finish", NULL
 	};
 	const struct json *code = json_obj_get(rec, "code");
 	const struct json *err = json_obj_get(rec, "error");

@@ -34,8 +34,10 @@ struct ollama_stream {
 	struct gen_result *res;
 	struct ar_err *e;
 	double t0;		/* request start, ms */
-	double tfirst;		/* first token, ms; 0 before it */
+	double tfirst;		/* first token or thinking, ms; 0 before it */
 	long tokens;		/* chunks with a non-empty response */
+	long thinking;		/* chunks with non-empty thinking */
+	long num_ctx;		/* the num_ctx asked for; 0: unknown */
 	int done;		/* the done:true line arrived */
 	int failed;		/* a callback set e */
 	long eval_count;
@@ -61,9 +63,18 @@ ollama_free(struct ollama *o)
 	free(o);
 }
 
+/* The "think" value of AR_LOCAL_THINK: a bool or a level. */
+static struct json *
+ollama_think(const char *think)
+{
+	if (strcmp(think, "true") == 0 || strcmp(think, "false") == 0)
+		return json_bool(think[0] == 't');
+	return json_stringz(think);
+}
+
 static char *
 ollama_body(const struct config *cfg, const struct gen_request *rq,
-    size_t *len)
+    long num_ctx, size_t *len)
 {
 	struct json *req = json_object(), *opts = json_object();
 	struct buf b = BUF_INIT;
@@ -73,7 +84,9 @@ ollama_body(const struct config *cfg, const struct gen_request *rq,
 	if (rq->system != NULL && rq->system[0] != '\0')
 		json_obj_set(req, "system", json_stringz(rq->system));
 	json_obj_set(req, "stream", json_bool(1));
-	json_obj_set(opts, "num_ctx", json_int(cfg->num_ctx));
+	if (cfg->local_think != NULL)
+		json_obj_set(req, "think", ollama_think(cfg->local_think));
+	json_obj_set(opts, "num_ctx", json_int(num_ctx));
 	json_obj_set(opts, "temperature", json_double(AR_TEMPERATURE));
 	json_obj_set(req, "options", opts);
 	json_write(&b, req);
@@ -124,6 +137,32 @@ stream_final(struct ollama_stream *st, const struct json *v)
 		st->eval_ns = d;
 }
 
+/* The engine cut the prompt when it filled the whole context. */
+static int
+stream_prompt_cut(struct ollama_stream *st)
+{
+	long n = st->res->input_tokens;
+
+	if (st->num_ctx <= 0 || n + AR_CTX_CUT_SLACK < st->num_ctx)
+		return 0;
+	return err_set(st->e, AR_E_CONTEXT, "Ollama cut the prompt: "
+	    "prompt_eval_count %ld fills num_ctx %ld, so the start of the "
+	    "prompt (the task) was dropped; raise AR_MAX_CTX", n, st->num_ctx);
+}
+
+/* A chunk's "thinking" text: activity for the clock, never the answer. */
+static void
+stream_thinking(struct ollama_stream *st, const struct json *v)
+{
+	size_t len;
+
+	if (json_obj_str(v, "thinking", &len) == NULL || len == 0)
+		return;
+	if (st->tokens == 0 && st->thinking == 0)
+		st->tfirst = clock_now_ms();
+	st->thinking++;
+}
+
 static int
 stream_token(struct ollama_stream *st, const char *s, size_t len)
 {
@@ -133,7 +172,7 @@ stream_token(struct ollama_stream *st, const char *s, size_t len)
 		return stream_fail(st, AR_E_TOO_LARGE,
 		    "Ollama's answer is over %u bytes (the answer limit)",
 		    (unsigned)AR_MAX_ANSWER);
-	if (st->tokens == 0)
+	if (st->tokens == 0 && st->thinking == 0)
 		st->tfirst = clock_now_ms();
 	buf_add(&st->res->output, s, len);
 	st->tokens++;
@@ -170,6 +209,7 @@ stream_line(void *ctx, const char *line, size_t len)
 		buf_oneline(m, sizeof m, msg, strlen(msg));
 		rc = stream_fail(st, AR_E_STREAM, "Ollama: %s", m);
 	} else {
+		stream_thinking(st, v);
 		if ((resp = json_obj_str(v, "response", &rlen)) != NULL)
 			rc = stream_token(st, resp, rlen);
 		if (rc == 0 && (err = json_obj_get(v, "done")) != NULL &&
@@ -201,7 +241,7 @@ stream_end(struct ollama_stream *st)
 	if (!st->done)
 		return err_set(st->e, AR_E_CUT, "Ollama's stream ended without "
 		    "done:true after %ld tokens", st->tokens);
-	return 0;
+	return stream_prompt_cut(st);
 }
 
 /* The clock: first-token timeout, whole timeout, the tokens/s floor. */
@@ -211,12 +251,13 @@ stream_tick(void *ctx)
 	struct ollama_stream *st = ctx;
 	const struct config *cfg = st->cfg;
 	double now = clock_now_ms(), since, rate;
+	long active = st->tokens + st->thinking;
 
 	if (stream_cancelled(st) == -1)
 		return -1;
 	if (st->done)
 		return 0;
-	if (st->tokens == 0 && cfg->first_token_timeout > 0 &&
+	if (active == 0 && cfg->first_token_timeout > 0 &&
 	    now - st->t0 >= cfg->first_token_timeout * 1e3)
 		return stream_fail(st, AR_E_TIMEOUT,
 		    "no first token within %gs (AR_FIRST_TOKEN_TIMEOUT)",
@@ -224,12 +265,12 @@ stream_tick(void *ctx)
 	if (cfg->timeout > 0 && now - st->t0 >= cfg->timeout * 1e3)
 		return stream_fail(st, AR_E_TIMEOUT,
 		    "no complete answer within %gs (AR_TIMEOUT)", cfg->timeout);
-	if (st->tokens == 0 || cfg->min_tps <= 0)
+	if (active == 0 || cfg->min_tps <= 0)
 		return 0;
 	since = (now - st->tfirst) / 1e3;
 	if (since < AR_RATE_GRACE_S)
 		return 0;
-	rate = (double)st->tokens / since;
+	rate = (double)active / since;
 	if (rate < cfg->min_tps)
 		return stream_fail(st, AR_E_TOO_SLOW, "%.2f tokens/s, under "
 		    "the floor of %g (AR_MIN_TPS)", rate, cfg->min_tps);
@@ -319,17 +360,51 @@ static void
 stream_timing(const struct ollama_stream *st, struct gen_result *res)
 {
 	double now = clock_now_ms(), since;
+	long active = st->tokens + st->thinking;
 
 	res->total_ms = now - st->t0;
-	res->first_token_ms = st->tokens ? st->tfirst - st->t0 : -1;
-	res->output_tokens = st->eval_count ? st->eval_count : st->tokens;
-	since = st->tokens ? (now - st->tfirst) / 1e3 : 0;
+	res->first_token_ms = active ? st->tfirst - st->t0 : -1;
+	res->output_tokens = st->eval_count ? st->eval_count : active;
+	since = active ? (now - st->tfirst) / 1e3 : 0;
 	if (st->eval_count > 0 && st->eval_ns > 0)
 		res->tokens_per_s = (double)st->eval_count / st->eval_ns * 1e9;
 	else if (since > 0)
-		res->tokens_per_s = (double)st->tokens / since;
+		res->tokens_per_s = (double)active / since;
 	else
 		res->tokens_per_s = 0;
+}
+
+long
+ollama_prompt_tokens(const struct gen_request *rq)
+{
+	size_t bytes = strlen(rq->prompt) +
+	    (rq->system != NULL ? strlen(rq->system) : 0);
+
+	return (long)((bytes + AR_CTX_BYTES_PER_TOKEN - 1) /
+	    AR_CTX_BYTES_PER_TOKEN) + AR_CTX_OVERHEAD;
+}
+
+int
+ollama_num_ctx(const struct config *cfg, const struct gen_request *rq,
+    long *num_ctx, struct ar_err *e)
+{
+	long room = cfg->num_ctx / 4 < AR_CTX_ANSWER_ROOM ? cfg->num_ctx / 4 :
+	    AR_CTX_ANSWER_ROOM;
+	long need = ollama_prompt_tokens(rq) + room;
+	long max = config_max_ctx(cfg);
+
+	if (need <= cfg->num_ctx) {
+		*num_ctx = cfg->num_ctx;
+		return 0;
+	}
+	if (need > max)
+		return err_set(e, AR_E_CONTEXT, "the prompt needs about %ld "
+		    "tokens with room for the answer; num_ctx is %ld and "
+		    "AR_MAX_CTX allows %ld", need, cfg->num_ctx, max);
+	*num_ctx = (need + AR_CTX_STEP - 1) / AR_CTX_STEP * AR_CTX_STEP;
+	if (*num_ctx > max)
+		*num_ctx = max;
+	return 0;
 }
 
 int
@@ -347,7 +422,9 @@ ollama_generate(struct ollama *o, const struct gen_request *rq,
 
 	stream_init(&st, cfg, rq, res, e);
 	snprintf(res->model, sizeof res->model, "%s", cfg->local_model);
-	body = ollama_body(cfg, rq, &bodylen);
+	if (ollama_num_ctx(cfg, rq, &st.num_ctx, e) == -1)
+		return -1;
+	body = ollama_body(cfg, rq, st.num_ctx, &bodylen);
 	buf_printf(&url, "%s/api/generate", cfg->ollama_url);
 	memset(&hq, 0, sizeof hq);
 	hq.method = "POST";

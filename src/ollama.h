@@ -17,13 +17,30 @@ struct ollama *ollama_new(const struct config *cfg);
 void ollama_free(struct ollama *o);
 
 /*
- * Streams one generation (stream: true, model cfg->local_model,
- * options.num_ctx cfg->num_ctx). Enforces cfg->first_token_timeout,
- * cfg->timeout and cfg->min_tps (after AR_RATE_GRACE_S of streaming).
- * Returns 0 with res filled, or -1 with e set (res may hold partial text).
+ * Streams one generation (stream: true, model cfg->local_model, think
+ * cfg->local_think when set, options.num_ctx from ollama_num_ctx()).
+ * Enforces cfg->first_token_timeout, cfg->timeout and cfg->min_tps (after
+ * AR_RATE_GRACE_S of streaming); "thinking" chunks count for those clocks
+ * and never become output. Returns 0 with res filled, or -1 with e set
+ * (res may hold partial text): context_overflow without a request when
+ * the prompt cannot fit, or when prompt_eval_count shows Ollama cut it.
  */
 int ollama_generate(struct ollama *o, const struct gen_request *rq,
     struct gen_result *res, struct ar_err *e);
+
+/* The estimated tokens of rq's system and user prompt: one per
+ * AR_CTX_BYTES_PER_TOKEN bytes, plus AR_CTX_OVERHEAD. */
+long ollama_prompt_tokens(const struct gen_request *rq);
+
+/*
+ * The num_ctx to ask for rq: cfg->num_ctx when the estimated prompt and
+ * room for the answer (AR_CTX_ANSWER_ROOM tokens, a quarter of num_ctx
+ * when that is less) fit it, else that need rounded up to AR_CTX_STEP, up
+ * to config_max_ctx(). Returns 0 with *num_ctx set, or -1 with e set
+ * (context_overflow) when even that is too small.
+ */
+int ollama_num_ctx(const struct config *cfg, const struct gen_request *rq,
+    long *num_ctx, struct ar_err *e);
 
 /*
  * Parses a whole /api/generate NDJSON body held in memory with the line

@@ -52,6 +52,7 @@ struct attempt {
 	struct ar_err err;		/* code set when it failed outright */
 	char code[64];			/* err.code when it came from a record */
 	struct validate_result vr;	/* when it answered */
+	char finish[64];		/* why the model stopped, "" unknown */
 	int answered;
 };
 
@@ -280,6 +281,7 @@ try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 	/* Its type was checked by gen_request_from_record(). */
 	record_opt_str(j->rec, "language", &lang, &ign);
 	finish = res->finish[0] != '\0' ? res->finish : NULL;
+	snprintf(a->finish, sizeof a->finish, "%s", res->finish);
 	validate_output(res->output.s ? res->output.s : "", res->output.len,
 	    lang, finish, &r->opts->vopts, &a->vr);
 	a->answered = 1;
@@ -316,7 +318,10 @@ attempt_json(const struct attempt *a)
 		json_obj_set(err, "code", json_stringz(a->err.code));
 		json_obj_set(err, "message", json_stringz(a->err.msg));
 		json_obj_set(j, "error", err);
-	} else if (!a->vr.valid) {
+	}
+	if (a->answered && a->finish[0] != '\0')
+		json_obj_set(j, "finish", json_stringz(a->finish));
+	if (a->answered && !a->vr.valid) {
 		reasons = json_array();
 		for (i = 0; i < a->vr.n_reasons; i++)
 			json_arr_push(reasons, json_stringz(a->vr.reasons[i]));
@@ -378,6 +383,7 @@ record_success(struct json *rec, const struct attempt *a,
 	json_obj_set(rec, "model", json_copy(json_obj_get(tmp, "model")));
 	json_obj_set(rec, "usage", json_copy(json_obj_get(tmp, "usage")));
 	json_obj_set(rec, "timing", json_copy(json_obj_get(tmp, "timing")));
+	json_obj_set(rec, "finish", json_copy(json_obj_get(tmp, "finish")));
 	json_free(tmp);
 }
 

@@ -19,7 +19,9 @@
 #include "json.h"
 #include "log.h"
 #include "record.h"
+#include "placeholder.h"
 #include "syntax.h"
+#include "think.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -618,15 +620,71 @@ v_no_code(struct validate_result *res, const char *s, size_t len,
 	}
 }
 
+/* What a provider's stop means, for the reason. */
+static const struct {
+	const char *finish, *why;
+} v_stops[] = {
+	{ "SAFETY", "the safety filter" },
+	{ "RECITATION", "recitation of its training data" },
+	{ "PROHIBITED_CONTENT", "prohibited content" },
+	{ "BLOCKLIST", "a blocklisted term" },
+	{ "SPII", "sensitive personal information" },
+	{ "OTHER", "an unspecified reason" },
+	{ "content_filter", "the content filter" },
+	{ "LANGUAGE", "an unsupported language" },
+};
+
+/* Every finish but a normal stop makes the answer invalid: truncation
+ * ("length", "MAX_TOKENS") or a provider's stop, named. */
+static void
+v_finish(struct validate_result *res, const char *finish)
+{
+	struct buf q = BUF_INIT;
+	size_t i;
+
+	if (finish == NULL || *finish == '\0' || !strcasecmp(finish, "stop"))
+		return;
+	buf_add_oneline(&q, finish, strlen(finish), 40);
+	if (!strcasecmp(finish, "length") || !strcasecmp(finish, "max_tokens")) {
+		v_reason(res, "truncated: finish %s", buf_str(&q));
+		buf_free(&q);
+		return;
+	}
+	for (i = 0; i < sizeof v_stops / sizeof v_stops[0]; i++)
+		if (!strcasecmp(finish, v_stops[i].finish))
+			break;
+	if (i < sizeof v_stops / sizeof v_stops[0])
+		v_reason(res, "stopped by the provider: finish %s (%s)",
+		    buf_str(&q), v_stops[i].why);
+	else
+		v_reason(res, "stopped by the provider: finish %s",
+		    buf_str(&q));
+	buf_free(&q);
+}
+
+/* A line standing for code left out. */
+static void
+v_placeholder(struct validate_result *res, const char *lang,
+    const char *code, size_t len)
+{
+	struct buf q = BUF_INIT;
+	const char *line;
+	size_t n;
+
+	if (!placeholder_find(code, len, lang, &line, &n))
+		return;
+	buf_add_oneline(&q, line, n, V_QUOTE_MAX);
+	v_reason(res, "placeholder: %s", buf_str(&q));
+	buf_free(&q);
+}
+
 static void
 v_truncation(struct validate_result *res, const char *finish,
     const struct vblocks *bs, const struct vblock *picked)
 {
 	const struct vblock *last = bs->n ? &bs->v[bs->n - 1] : NULL;
 
-	if (finish != NULL && (!strcasecmp(finish, "length") ||
-	    !strcasecmp(finish, "max_tokens")))
-		v_reason(res, "truncated: finish %s", finish);
+	v_finish(res, finish);
 	if (last != NULL && !last->closed &&
 	    (last == picked || !v_blank(last->code.s, last->code.len)))
 		v_reason(res, "truncated: unclosed code fence");
@@ -652,10 +710,13 @@ validate_output(const char *output, size_t len, const char *language,
 	struct vblocks bs = { NULL, 0, 0 };
 	const struct vblock *picked;
 	char want[V_LANG_MAX];
-	const char *code = output;
-	size_t clen = len, nchars;
+	const char *code, *lang;
+	size_t clen, nchars;
 
 	memset(res, 0, sizeof *res);
+	output = think_strip(output, len, &len);
+	code = output;
+	clen = len;
 	v_lang_canon(language ? language : "", language ? strlen(language) : 0,
 	    want);
 	v_find_blocks(output, len, &bs);
@@ -676,11 +737,14 @@ validate_output(const char *output, size_t len, const char *language,
 		    nchars, opts->min_chars);
 	if (clen > 0 && memchr(code, '\0', clen) != NULL)
 		v_reason(res, "code holds a NUL byte");
+	lang = v_check_lang(want, picked);
 	if (clen > 0)
 		v_repetition(res, code, clen);
+	if (clen > 0)
+		v_placeholder(res, lang, code, clen);
 	v_truncation(res, finish, &bs, picked);
 	if (res->n_reasons == 0 && opts->syntax_check)
-		v_syntax(res, v_check_lang(want, picked), res->code, clen);
+		v_syntax(res, lang, res->code, clen);
 	res->valid = res->n_reasons == 0;
 	v_blocks_free(&bs);
 }

@@ -26,12 +26,15 @@ struct validate_result {
 };
 
 /*
- * Extracts the code from output (the fenced block in `language`, else the
- * only or longest fenced block, else the whole text when it is plainly
- * code) and checks it: too short, refusal, truncation (finish "length" or
- * "MAX_TOKENS", an unclosed fence), degenerate repetition, syntax errors
- * (C, Python, sh, JavaScript, ... when the checker exists). language and
- * finish may be NULL. Thread-safe. Free res with validate_result_free().
+ * Extracts the code from output, inline <think> blocks removed first
+ * (think.h): the fenced block in `language`, else the only or longest
+ * fenced block, else the whole text when it is plainly code. Then checks
+ * it: too short, refusal, every finish but a normal stop (truncation for
+ * "length" or "MAX_TOKENS", "stopped by the provider" for SAFETY,
+ * RECITATION...), an unclosed fence, degenerate repetition, placeholders
+ * for omitted code (placeholder.h), syntax errors (C, Python, sh,
+ * JavaScript, ... when the checker exists). language and finish may be
+ * NULL. Thread-safe. Free res with validate_result_free().
  */
 void validate_output(const char *output, size_t len, const char *language,
     const char *finish, const struct validate_opts *opts,

@@ -24,13 +24,34 @@ the counters of the "-once" behaviours; unknown names act as "ok".
   (503 with a Retry-After: 2 header, then ok), reset-once (the connection
   closed without an answer, then ok),
   rate-limit-daily, retry-long (429 with a 3600 s delay)
+  What real models and servers send:
+  think                    Ollama: "thinking" chunks for THINK_S seconds
+                           (every THINK_TICK_S, response "") before the
+                           answer; "think": false in the request skips
+                           them. A "think" request on any other model is
+                           refused with 400 as Ollama does.
+  think-inline             <think> holding a longer draft fenced block,
+                           then the answer
+  ctx-cut                  Ollama: prompt_eval_count is the num_ctx asked
+                           for (the engine cut the prompt)
+  safety-mid, recitation-mid  Gemini: half the answer, then finishReason
+                           SAFETY / RECITATION
+  index-order              Gemini: candidates listed index 1 (a refusal)
+                           first, index 0 (the answer) second
+  bom, cr                  Gemini SSE starting with a UTF-8 BOM; with bare
+                           CR line endings
+  bad-gateway-once         Gemini: 502 from the front end, then ok
+  placeholder              a python block with "# ... rest of the code here"
 A prompt holding "mock-delay-ms=N" is answered N ms late.
 
 usage: mock_backend.py --port-file PATH --log PATH [--port N]
 
 Every request is logged, before it is answered, as one JSON line:
-{"method","path","query","headers","body","raw","peer","t"} (peer: the
-client's port, to see connection reuse; t: the arrival time, seconds). Standard library only.
+{"method","path","query","headers","body","raw","peer","t","proxied"}
+(peer: the client's port, to see connection reuse; t: the arrival time,
+seconds; proxied: the request line held an absolute URL, as a client
+sends it to a proxy; the mock then answers as the server named would).
+Standard library only.
 """
 
 import argparse
@@ -52,6 +73,8 @@ STALL_S = 120.0
 SLOW_TICK_S = 0.5
 HUGE_CHUNK = 64 * 1024
 HUGE_COUNT = 1600  # 1600 * 64 KiB = 100 MiB
+THINK_S = 4.0
+THINK_TICK_S = 0.1
 
 # ---------------------------------------------------------------- answers
 
@@ -128,7 +151,24 @@ ANSWERS = {
     "refusal": "I'm sorry, but I can't help with that request.",
     "truncated": "```python\ndef add(a, b):\n    \"\"\"Return the sum",
     "repeat": fence("python", "print('hello')\n" * 200),
+    "placeholder": fence("python", "def add(a, b):\n"
+                         "    \"\"\"Return the sum of a and b.\"\"\"\n"
+                         "    # ... rest of the code here\n"
+                         "    return a + b\n"),
+    "think-inline": ("<think>\nThe user wants an add function. A first "
+                     "draft:\n\n" + fence("python", PY_LONG)
+                     + "\nThat is more than asked; keep it small.\n"
+                     "</think>\n\n" + fence("python", PY_CODE)),
 }
+THINKING = ("Okay, the user wants a function that adds two numbers. "
+            "I should keep it short and give it a docstring. ")
+# Gemini's 502 comes from Google's front end, as an HTML page.
+GFE_502 = ("<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n"
+           "  <title>Error 502 (Server Error)!!1</title>\n"
+           "  <p><b>502.</b> <ins>That\u2019s an error.</ins>\n"
+           "  <p>The server encountered a temporary error and could not "
+           "complete your request.<p>Please try again in 30 seconds.  "
+           "<ins>That\u2019s all we know.</ins>\n")
 THOUGHT = ("**Planning the function**\n\nThe user wants a function; "
            "I will write a small add function in Python.")
 
@@ -142,7 +182,11 @@ BEHAVIOURS = [
     "huge", "thought", "blocked", "rate-limit-once", "unavailable-once",
     "rate-limit-slow-once", "retry-after-once", "reset-once",
     "rate-limit-daily", "retry-long", "partial",
+    "think", "think-inline", "ctx-cut", "safety-mid", "recitation-mid",
+    "index-order", "bom", "cr", "bad-gateway-once", "placeholder",
 ]
+# Ollama models that think (the others refuse a "think" request).
+THINKING_MODELS = ("think", "think-inline")
 
 TOKEN_RE = re.compile(r"\s*(?:\w+|[^\w\s]+)|\s+")
 
@@ -330,6 +374,7 @@ class Handler(BaseHTTPRequestHandler):
             "raw": text,
             "peer": self.client_address[1],
             "t": round(time.time(), 3),
+            "proxied": bool(re.match(r"https?://", self.path)),
         }
         self.server.log_request_entry(entry)
         # A prompt holding "mock-delay-ms=N" is answered N ms late (at
@@ -496,6 +541,9 @@ class Handler(BaseHTTPRequestHandler):
         if beh == "hang":
             self.stall()
             return self.hard_close()
+        think = body.get("think")
+        if think not in (None, False) and beh not in THINKING_MODELS:
+            return self.ollama_error(400, '"%s" does not support thinking' % model)
         if not prompt:
             return self.send_json(200, {
                 "model": model, "created_at": now_rfc3339(), "response": "",
@@ -504,6 +552,10 @@ class Handler(BaseHTTPRequestHandler):
         def line(resp):
             return dumps({"model": model, "created_at": now_rfc3339(),
                           "response": resp, "done": False}) + "\n"
+
+        opts = body.get("options") if isinstance(body.get("options"), dict) else {}
+        if beh == "ctx-cut":
+            ptoks = opts.get("num_ctx") or 4096
 
         def final(ntok, reason="stop", resp=""):
             ntok = max(1, ntok)
@@ -542,6 +594,21 @@ class Handler(BaseHTTPRequestHandler):
                                   final(len(toks), reason, text).rstrip("\n"))
 
         self.start_chunked("application/x-ndjson")
+        if beh == "think" and think is not False:
+            end = time.monotonic() + THINK_S
+            n = 0
+            while time.monotonic() < end:
+                t = tokens_of(THINKING)
+                self.chunk(dumps({"model": model, "created_at": now_rfc3339(),
+                                  "response": "", "thinking": t[n % len(t)],
+                                  "done": False}) + "\n")
+                n += 1
+                self.stall(THINK_TICK_S)
+            toks_total = len(toks) + n
+            for t in toks:
+                self.chunk(line(t))
+            self.chunk(final(toks_total, reason))
+            return self.end_chunked()
         if beh == "hang-mid":
             for t in toks[:2]:
                 self.chunk(line(t))
@@ -645,8 +712,10 @@ class Handler(BaseHTTPRequestHandler):
                 400, "Invalid JSON payload received. Unexpected token."), pretty=True)
         beh = behaviour_of(model)
         if beh in ("rate-limit-once", "unavailable-once", "rate-limit-slow-once",
-                   "retry-after-once", "reset-once"):
+                   "retry-after-once", "reset-once", "bad-gateway-once"):
             if self.server.count(model) == 1:
+                if beh == "bad-gateway-once":
+                    return self.send_body(502, "text/html; charset=UTF-8", GFE_502)
                 if beh in ("rate-limit-once", "rate-limit-slow-once"):
                     return self.send_json(429, gemini_quota_error(
                         model, "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
@@ -687,7 +756,7 @@ class Handler(BaseHTTPRequestHandler):
         rid = hashlib.md5(("%s%f" % (model, time.time())).encode()).hexdigest()[:22]
         thoughts = 12 if beh == "thought" else 0
 
-        def resp(parts, finish=None, ctoks=None, candidates=True):
+        def resp(parts, finish=None, ctoks=None, candidates=True, extra=None):
             usage = {"promptTokenCount": ptoks}
             if ctoks is not None:
                 if ctoks:
@@ -705,6 +774,12 @@ class Handler(BaseHTTPRequestHandler):
                     c["finishReason"] = finish
                 c["index"] = 0
                 r["candidates"] = [c]
+                if beh == "index-order":
+                    other = {"content": {"parts": [{"text": "I'm sorry, I can't. "}],
+                                         "role": "model"}, "index": 1}
+                    if finish:
+                        other["finishReason"] = "STOP"
+                    r["candidates"] = [other, c]
             r["usageMetadata"] = usage
             r["modelVersion"] = model
             r["responseId"] = rid
@@ -731,12 +806,27 @@ class Handler(BaseHTTPRequestHandler):
         text = ANSWERS.get(beh, ANSWERS["ok"])
         toks = tokens_of(text)
         finish = "MAX_TOKENS" if beh == "truncated" else "STOP"
+        stop_mid = {"safety-mid": "SAFETY", "recitation-mid": "RECITATION"}.get(beh)
 
         def events():
             """The stream as a list of GenerateContentResponse objects."""
             out = []
             if beh == "thought":
                 out.append(resp([{"text": THOUGHT, "thought": True}]))
+            if stop_mid:
+                half = toks[:len(toks) // 2]
+                out.extend(resp([{"text": t}]) for t in half)
+                last = resp([{"text": ""}], stop_mid, len(half))
+                if stop_mid == "SAFETY":
+                    last["candidates"][0]["safetyRatings"] = [
+                        {"category": "HARM_CATEGORY_DANGEROUS_CONTENT",
+                         "probability": "HIGH", "blocked": True}]
+                else:
+                    last["candidates"][0]["citationMetadata"] = {
+                        "citationSources": [{"startIndex": 0, "endIndex": 40,
+                                             "uri": "https://github.com/example/add"}]}
+                out.append(last)
+                return out
             if not toks:
                 out.append(resp([{"text": ""}], finish, 0))
                 return out
@@ -802,8 +892,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.chunk(event(resp([{"text": t}])))
             self.wfile.write(b"40\r\ndata: {\"cand")
             return self.hard_close()
+        if beh == "bom":
+            self.chunk("\ufeff")
         for ev in events():
-            self.chunk(event(ev))
+            data = event(ev)
+            if beh == "cr":
+                data = data.replace("\r\n", "\r")
+            self.chunk(data)
         self.end_chunked()
 
     def gemini_huge(self, sse, streaming, resp, event):
