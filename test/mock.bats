@@ -139,3 +139,65 @@ assert text.startswith("```python\n"), text
 	assert_failure
 	assert_output ""
 }
+
+@test "mock: Ollama think streams thinking chunks with an empty response before the answer" {
+	run mcurl -d '{"model":"think","prompt":"write add"}' "$MOCK_URL/api/generate"
+	assert_success
+	python3 -c '
+import json, sys
+lines = [json.loads(l) for l in sys.argv[1].splitlines()]
+first = next(i for i, l in enumerate(lines) if l["response"])
+assert first >= 10, first
+assert all(l.get("thinking") and l["response"] == "" for l in lines[:first])
+assert not any(l.get("thinking") for l in lines[first:])
+' "$output"
+	run mcurl -d '{"model":"ok","prompt":"write add","think":true}' -w '\n%{http_code}' "$MOCK_URL/api/generate"
+	assert_line --index -1 400
+	assert_line --index 0 '{"error":"\"ok\" does not support thinking"}'
+}
+
+@test "mock: Ollama ctx-cut reports prompt_eval_count equal to the num_ctx asked" {
+	run mcurl -d '{"model":"ctx-cut","prompt":"write add","options":{"num_ctx":2048}}' "$MOCK_URL/api/generate"
+	assert_success
+	assert_equal "$(tail -n 1 <<<"$output" | json_get prompt_eval_count)" 2048
+}
+
+@test "mock: Gemini bom, cr, index-order, safety-mid and bad-gateway-once as a real server sends them" {
+	gem bom >bom.out
+	assert_equal "$(head -c 3 bom.out | od -An -tx1 | tr -d ' ')" efbbbf
+	gem cr >cr.out
+	python3 -c '
+import sys
+d = open("cr.out", "rb").read()
+assert b"\n" not in d and d.count(b"\r\r") > 5, d[:200]
+'
+	run gem index-order
+	python3 -c '
+import json, sys
+ev = json.loads(sys.argv[1].split("\r\n\r\n")[0][len("data: "):])
+assert [c["index"] for c in ev["candidates"]] == [1, 0], ev
+' "$output"
+	run gem safety-mid
+	python3 -c '
+import json, sys
+evs = [json.loads(e[len("data: "):]) for e in sys.argv[1].split("\r\n\r\n") if e]
+assert evs[-1]["candidates"][0]["finishReason"] == "SAFETY"
+assert "".join(p["text"] for e in evs for p in e["candidates"][0]["content"]["parts"])
+' "$output"
+	run gem bad-gateway-once.m1 -o /dev/null -w '%{http_code}'
+	assert_output 502
+	run gem bad-gateway-once.m1 -o /dev/null -w '%{http_code}'
+	assert_output 200
+}
+
+@test "mock: a request sent as to a proxy is logged proxied, with its Host" {
+	run curl -sS --max-time 60 --proxy "$MOCK_URL" http://ollama.invalid:11434/api/version
+	assert_success
+	assert_equal "$(json_get version <<<"$output")" "0.12.0"
+	mock_requests | tail -n 1 | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.readline())
+assert r["proxied"] is True and r["path"] == "/api/version", r
+assert r["headers"]["host"] == "ollama.invalid:11434", r
+'
+}

@@ -122,7 +122,7 @@ for l in lines:
 	assert_success
 	assert_equal "$(json_get output <<<"$output")" "x = 1"
 	assert_equal "$(json_get usage <<<"$output")" \
-	    '{"input_tokens":0,"output_tokens":0}'
+	    '{"input_tokens":0,"output_tokens":0,"thinking_tokens":0}'
 }
 
 @test "kept Gemini streams give one record each, errors on one line" {
