@@ -54,6 +54,11 @@ main(int argc, char **argv)
 	json_obj_set(rec, "timeout", json_double(cfg.timeout));
 	json_obj_set(rec, "min_tps", json_double(cfg.min_tps));
 	json_obj_set(rec, "min_chars", json_int(cfg.min_chars));
+	json_obj_set(rec, "local_think", cfg.local_think ?
+	    json_stringz(cfg.local_think) : json_null());
+	json_obj_set(rec, "cloud_thinking", cfg.cloud_thinking ?
+	    json_stringz(cfg.cloud_thinking) : json_null());
+	json_obj_set(rec, "max_ctx", json_int(config_max_ctx(&cfg)));
 	rv = record_write(stdout, rec) == -1;
 	json_free(rec);
 	config_free(&cfg);

@@ -204,3 +204,25 @@ http://127.0.0.1:11434"
 	assert_failure 2
 	[[ $stderr == *--host*"not a usable Ollama"* ]]
 }
+
+@test "AR_LOCAL_THINK, AR_CLOUD_THINKING and AR_MAX_CTX: defaults, values, normalised" {
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get local_think <<<"$output")" null
+	assert_equal "$(json_get cloud_thinking <<<"$output")" null
+	assert_equal "$(json_get max_ctx <<<"$output")" 4096
+	AR_LOCAL_THINK=HIGH AR_CLOUD_THINKING=Medium AR_MAX_CTX=32768 run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get local_think <<<"$output")" high
+	assert_equal "$(json_get cloud_thinking <<<"$output")" medium
+	assert_equal "$(json_get max_ctx <<<"$output")" 32768
+	# AR_MAX_CTX is never below AR_NUM_CTX; a budget is a whole number.
+	AR_NUM_CTX=8192 AR_MAX_CTX=2048 AR_CLOUD_THINKING=0 run --separate-stderr dump
+	assert_equal "$(json_get max_ctx <<<"$output")" 8192
+	assert_equal "$(json_get cloud_thinking <<<"$output")" 0
+	for v in "AR_LOCAL_THINK=max" "AR_LOCAL_THINK=" "AR_CLOUD_THINKING=true" "AR_CLOUD_THINKING=-2" "AR_MAX_CTX=0"; do
+		env "$v" "$AR_TEST_BIN/config-dump" >/dev/null 2>err.txt && [[ $v == *= ]] && continue
+		run cat err.txt
+		[[ $output == *"${v%%=*}"* ]] || fail "$v: $output"
+	done
+}
