@@ -42,6 +42,8 @@ the counters of the "-once" behaviours; unknown names act as "ok".
                            CR line endings
   bad-gateway-once         Gemini: 502 from the front end, then ok
   placeholder              a python block with "# ... rest of the code here"
+  unary-thought            Gemini: one whole (not SSE) response whose first
+                           part is a thought
 A prompt holding "mock-delay-ms=N" is answered N ms late.
 
 usage: mock_backend.py --port-file PATH --log PATH [--port N]
@@ -184,6 +186,7 @@ BEHAVIOURS = [
     "rate-limit-daily", "retry-long", "partial",
     "think", "think-inline", "ctx-cut", "safety-mid", "recitation-mid",
     "index-order", "bom", "cr", "bad-gateway-once", "placeholder",
+    "unary-thought",
 ]
 # Ollama models that think (the others refuse a "think" request).
 THINKING_MODELS = ("think", "think-inline")
@@ -754,7 +757,7 @@ class Handler(BaseHTTPRequestHandler):
 
         ptoks = max(1, len(self.prompt_text()) // 4)
         rid = hashlib.md5(("%s%f" % (model, time.time())).encode()).hexdigest()[:22]
-        thoughts = 12 if beh == "thought" else 0
+        thoughts = 12 if beh in ("thought", "unary-thought") else 0
 
         def resp(parts, finish=None, ctoks=None, candidates=True, extra=None):
             usage = {"promptTokenCount": ptoks}
@@ -798,6 +801,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.chunk(event(r))
                 return self.end_chunked()
             return self.send_json(200, [r] if streaming else r, pretty=True)
+        if beh == "unary-thought":
+            # A gateway that ignores alt=sse: one whole generateContent
+            # response, a thought part first.
+            text = ANSWERS["ok"]
+            return self.send_json(200, resp([{"text": THOUGHT, "thought": True},
+                                             {"text": text}], "STOP",
+                                            len(tokens_of(text))), pretty=True)
         if beh == "huge":
             return self.gemini_huge(sse, streaming, resp, event)
         if size_of(beh) is not None:

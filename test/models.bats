@@ -130,6 +130,15 @@ print(json.dumps({"id": "big", "task": "add a docstring to compute",
 	[[ $(json_get code <<<"$output") != *Planning* ]]
 }
 
+@test "Gemini thought parts are skipped in a whole (not SSE) response too" {
+	AR_CLOUD_MODEL=unary-thought run --separate-stderr ar-gemini <<<"$TASK"
+	assert_success
+	assert_equal "$(json_get finish <<<"$output")" STOP
+	[[ $(json_get output <<<"$output") == '```python'* ]]
+	[[ $(json_get output <<<"$output") != *Planning* ]]
+	assert_equal "$(json_get usage.thinking_tokens <<<"$output")" 12
+}
+
 @test "a bad AR_LOCAL_THINK or AR_CLOUD_THINKING stops only the programs that use it" {
 	export AR_LOCAL_THINK=maybe
 	run --separate-stderr ar-ollama <<<"$REC"
