@@ -42,6 +42,8 @@ the counters of the "-once" behaviours; unknown names act as "ok".
                            CR line endings
   bad-gateway-once         Gemini: 502 from the front end, then ok
   placeholder              a python block with "# ... rest of the code here"
+  crlf-split               Gemini SSE: each event on two data: lines, every
+                           CRLF cut between two writes after its CR
   unary-thought            Gemini: one whole (not SSE) response whose first
                            part is a thought
 A prompt holding "mock-delay-ms=N" is answered N ms late.
@@ -186,7 +188,7 @@ BEHAVIOURS = [
     "rate-limit-daily", "retry-long", "partial",
     "think", "think-inline", "ctx-cut", "safety-mid", "recitation-mid",
     "index-order", "bom", "cr", "bad-gateway-once", "placeholder",
-    "unary-thought",
+    "unary-thought", "crlf-split",
 ]
 # Ollama models that think (the others refuse a "think" request).
 THINKING_MODELS = ("think", "think-inline")
@@ -904,6 +906,19 @@ class Handler(BaseHTTPRequestHandler):
             return self.hard_close()
         if beh == "bom":
             self.chunk("\ufeff")
+        if beh == "crlf-split":
+            # Each event's JSON over two data: lines, every CRLF cut
+            # between two TCP writes after its CR.
+            for ev in events():
+                body = dumps(ev)
+                cut = body.index(',"usageMetadata"') + 1
+                data = ("data: " + body[:cut] + "\r\ndata: " + body[cut:]
+                        + "\r\n\r\n")
+                for part in re.split(r"(?<=\r)(?=\n)", data):
+                    self.chunk(part)
+                    self.wfile.flush()
+                    time.sleep(0.01)
+            return self.end_chunked()
         for ev in events():
             data = event(ev)
             if beh == "cr":

@@ -374,6 +374,13 @@ print(json.dumps({"id": "big", "task": "add a docstring to compute",
 	done
 }
 
+@test "Gemini: a CRLF cut after its CR is one line end, inside a two-line data event" {
+	AR_CLOUD_MODEL=crlf-split run --separate-stderr ar-gemini <<<"$TASK"
+	assert_success
+	assert_equal "$(json_get finish <<<"$output")" STOP
+	[[ $(json_get output <<<"$output") == *'```python'*"return result"*'```'* ]]
+}
+
 @test "Gemini: 502 is retried as 500/503/504 are" {
 	AR_CLOUD_MODEL=bad-gateway-once run --separate-stderr ar-gemini <<<"$TASK"
 	assert_success
