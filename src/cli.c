@@ -17,6 +17,7 @@ const struct cli_setting cli_route_settings[] = {
 	{ 'H', "OLLAMA_HOST", "--host" },
 	{ 'T', "AR_FIRST_TOKEN_TIMEOUT", "--first-token-timeout" },
 	{ 't', "AR_TIMEOUT", "--timeout" },
+	{ CLI_OPT_CHECK, "AR_CHECK", "--check" },
 	{ CLI_OPT_CLOUD_MODEL, "AR_CLOUD_MODEL", "--cloud-model" },
 	{ CLI_OPT_LOCAL_MODEL, "AR_LOCAL_MODEL", "--local-model" },
 	{ CLI_OPT_MIN_CHARS, "AR_MIN_CHARS", "--min-chars" },

@@ -440,13 +440,19 @@ struct setting {
 
 #define F(m) offsetof(struct config, m)
 static const struct setting settings[] = {
+	{ "AR_CACHE_MAX_MB", K_DOUBLE, F(cache_max_mb), 0, 1e7, NULL },
+	{ "AR_CHECK", K_STR, F(check_cmd), 0, 0, NULL },
+	{ "AR_CHECK_TIMEOUT", K_DOUBLE, F(check_timeout), 0.001, 86400, NULL },
 	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL },
 	{ "AR_FIRST_TOKEN_TIMEOUT", K_DOUBLE, F(first_token_timeout), 0.001,
 	    86400, NULL },
+	{ "AR_LEDGER", K_STR, F(ledger), 0, 0, NULL },
 	{ "AR_LOCAL_MODEL", K_STR, F(local_model), 0, 0, AR_DEFAULT_LOCAL_MODEL },
 	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, 1e9, NULL },
 	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, 1e6, NULL },
+	{ "AR_NO_CACHE", K_LONG, F(no_cache), 0, 1, NULL },
 	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL },
+	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS, NULL },
 	{ "AR_TIMEOUT", K_DOUBLE, F(timeout), 0.001, 86400, NULL },
 	{ "GOOGLE_GEMINI_BASE_URL", K_URL, F(gemini_base_url), 0, 0,
 	    AR_DEFAULT_GEMINI_BASE_URL },
@@ -521,6 +527,9 @@ set_defaults(struct config *cfg)
 	cfg->timeout = AR_DEFAULT_TIMEOUT;
 	cfg->min_tps = AR_DEFAULT_MIN_TPS;
 	cfg->min_chars = AR_DEFAULT_MIN_CHARS;
+	cfg->repairs = AR_DEFAULT_REPAIRS;
+	cfg->check_timeout = AR_DEFAULT_CHECK_TIMEOUT;
+	cfg->cache_max_mb = AR_DEFAULT_CACHE_MAX_MB;
 	for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
 		if (settings[i].def != NULL)
 			config_set(cfg, settings[i].name, settings[i].def,
@@ -601,6 +610,8 @@ config_free(struct config *cfg)
 	free(cfg->local_model);
 	free(cfg->cloud_model);
 	free(cfg->gemini_base_url);
+	free(cfg->check_cmd);
+	free(cfg->ledger);
 	if (cfg->api_key != NULL) {
 		explicit_bzero(cfg->api_key, strlen(cfg->api_key));
 		free(cfg->api_key);

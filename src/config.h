@@ -25,6 +25,13 @@ struct config {
 	double timeout;		/* AR_TIMEOUT, seconds */
 	double min_tps;		/* AR_MIN_TPS; 0 disables */
 	long min_chars;		/* AR_MIN_CHARS */
+	/* Spending less cloud (repair.h, check.h, cache.h, ledger.h). */
+	long repairs;		/* AR_REPAIRS: repairs per local tier; 0 off */
+	char *check_cmd;	/* AR_CHECK, or NULL */
+	double check_timeout;	/* AR_CHECK_TIMEOUT, seconds */
+	long no_cache;		/* AR_NO_CACHE: 1 turns the cache off */
+	double cache_max_mb;	/* AR_CACHE_MAX_MB */
+	char *ledger;		/* AR_LEDGER: a path, "0" (off), or NULL (default) */
 };
 
 /*

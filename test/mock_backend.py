@@ -24,7 +24,15 @@ the counters of the "-once" behaviours; unknown names act as "ok".
   (503 with a Retry-After: 2 header, then ok), reset-once (the connection
   closed without an answer, then ok),
   rate-limit-daily, retry-long (429 with a 3600 s delay)
-A prompt holding "mock-delay-ms=N" is answered N ms late.
+  Ollama only: fixable (a python syntax error, and valid code when the
+  prompt is a repair: it holds the repair header of src/repair.h and the
+  rejected code), fixable-check (valid python holding the line
+  MARKER = "MARK_BAD", and clean code for a repair prompt holding it)
+POST /mock/digest {"salt": S} changes the digest /api/tags reports for
+every model (as a re-pulled model would).
+A prompt holding "mock-delay-ms=N" is answered N ms late; one holding
+"mock-model=NAME" is answered by Ollama as the model NAME would be (a bulk
+run with one model and several behaviours).
 
 usage: mock_backend.py --port-file PATH --log PATH [--port N]
 
@@ -129,6 +137,25 @@ ANSWERS = {
     "truncated": "```python\ndef add(a, b):\n    \"\"\"Return the sum",
     "repeat": fence("python", "print('hello')\n" * 200),
 }
+# The repair prompt's header (src/repair.h, REPAIR_HEADER).
+REPAIR_HEADER = "The code below was rejected for these reasons:"
+FIXABLE = {
+    "fixable": "def f(:\n    return 1\n",
+    "fixable-check": PY_CODE + "MARKER = \"MARK_BAD\"\n",
+}
+DIGEST = {"salt": ""}
+
+
+def answer_of(beh, prompt):
+    """The answer text of a behaviour, for the prompt it was asked."""
+    if beh in FIXABLE:
+        bad = FIXABLE[beh]
+        if REPAIR_HEADER in prompt and bad in prompt:
+            return ANSWERS["ok"]
+        return fence("python", bad)
+    return ANSWERS.get(beh, ANSWERS["ok"])
+
+
 THOUGHT = ("**Planning the function**\n\nThe user wants a function; "
            "I will write a small add function in Python.")
 
@@ -141,7 +168,7 @@ BEHAVIOURS = [
     "http-503",
     "huge", "thought", "blocked", "rate-limit-once", "unavailable-once",
     "rate-limit-slow-once", "retry-after-once", "reset-once",
-    "rate-limit-daily", "retry-long", "partial",
+    "rate-limit-daily", "retry-long", "partial", "fixable", "fixable-check",
 ]
 
 TOKEN_RE = re.compile(r"\s*(?:\w+|[^\w\s]+)|\s+")
@@ -439,6 +466,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, self.ps())
         if self.command == "POST" and p == "/api/generate":
             return self.ollama_generate()
+        if self.command == "POST" and p == "/mock/digest":
+            DIGEST["salt"] = str((self.body or {}).get("salt", ""))
+            return self.send_json(200, DIGEST)
         return self.not_found()
 
     # -- Ollama
@@ -449,7 +479,7 @@ class Handler(BaseHTTPRequestHandler):
             "name": name, "model": name,
             "modified_at": "2025-09-01T10:00:00.000000000Z",
             "size": size,
-            "digest": hashlib.sha256(name.encode()).hexdigest(),
+            "digest": hashlib.sha256((DIGEST["salt"] + name).encode()).hexdigest(),
             "details": {"parent_model": "", "format": "gguf", "family": "llama",
                         "families": ["llama"], "parameter_size": "7B",
                         "quantization_level": "Q4_0"},
@@ -485,6 +515,9 @@ class Handler(BaseHTTPRequestHandler):
         stream = body.get("stream", True) is not False
         prompt = body.get("prompt") or ""
         beh = behaviour_of(model)
+        m = re.search(r"mock-model=([\w-]+)", prompt)
+        if m:
+            beh = m.group(1)
         ptoks = max(1, (len(prompt) + len(body.get("system") or "")) // 4)
 
         if beh == "missing":
@@ -522,7 +555,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.ollama_huge(model, stream, line, final)
         if size_of(beh) is not None:
             return self.ollama_sized(size_of(beh), stream, line, final)
-        text = ANSWERS.get(beh, ANSWERS["ok"])
+        text = answer_of(beh, prompt)
         toks = tokens_of(text)
         reason = "length" if beh == "truncated" else "stop"
 
