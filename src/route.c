@@ -527,12 +527,15 @@ route_cloud(struct route *r, struct job *j)
 static int
 repair_due(const struct route *r, const struct job *j)
 {
-	const struct attempt *last = &j->a[j->n - 1];
+	const struct attempt *last;
 	int i, done = 0;
 
+	if (j->n == 0)
+		return 0;
+	last = &j->a[j->n - 1];
 	for (i = 0; i < j->n; i++)
 		done += j->a[i].repair;
-	return j->n > 0 && done < r->cfg->repairs && last->answered &&
+	return done < r->cfg->repairs && last->answered &&
 	    strcmp(last->backend, "ollama") == 0 && repair_wanted(&last->vr);
 }
 
