@@ -318,6 +318,9 @@ check_validate(const char *cmd, double timeout_s, const char *language,
 	else if (!cr.passed)
 		buf_printf(&why, "check failed: %s", *cr.output ? cr.output :
 		    "exit status not 0, no output");
+	while (why.len > 0 && (why.s[why.len - 1] == '\n' ||
+	    why.s[why.len - 1] == ' ' || why.s[why.len - 1] == '\r'))
+		why.s[--why.len] = '\0';
 	if (why.len)
 		check_reason(vr, &why);
 	check_result_free(&cr);

@@ -574,6 +574,20 @@ skipped(const char *const *skip, const char *name)
 	return 0;
 }
 
+/* A setting's value from the environment or the .env files; but a command
+ * to run (AR_CHECK) only from the environment: a .env may come with a
+ * cloned repository, and must not make us run its commands. */
+static const char *
+setting_value(const char *name)
+{
+	const char *v;
+
+	if (strcmp(name, "AR_CHECK") != 0)
+		return config_get(name);
+	v = getenv(name);
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
 int
 config_load_except(struct config *cfg, const char *const *skip,
     struct ar_err *e)
@@ -592,7 +606,7 @@ config_load_except(struct config *cfg, const char *const *skip,
 	load_key(cfg);
 	for (i = 0; i < sizeof settings / sizeof settings[0]; i++) {
 		if (skipped(skip, settings[i].name) ||
-		    (v = config_get(settings[i].name)) == NULL)
+		    (v = setting_value(settings[i].name)) == NULL)
 			continue;
 		if (config_set(cfg, settings[i].name, v, settings[i].name,
 		    e) == -1) {

@@ -140,6 +140,18 @@ ledger_get() {
 	[[ $(json_get attempts.0.reasons.0 <<<"$output") =~ ^"check failed: "[0-9]+" /".*"/ar-check."[^/]+/code.py$ ]]
 }
 
+@test "check: AR_CHECK in a .env file is never run (it may come with a cloned repository)" {
+	echo "AR_CHECK='touch $BATS_TEST_TMPDIR/pwned; false'" >.env
+	mkdir -p "$HOME/.config/aurarouter"
+	echo "AR_CHECK='touch $BATS_TEST_TMPDIR/pwned2; false'" >"$HOME/.config/aurarouter/env"
+	route --local-only
+	assert_success
+	[ ! -e "$BATS_TEST_TMPDIR/pwned" ]
+	[ ! -e "$BATS_TEST_TMPDIR/pwned2" ]
+	AR_CHECK="touch $BATS_TEST_TMPDIR/ran" run --separate-stderr ar-route --local-only <<<"$TASK"
+	[ -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
 @test "check: the command sees no key, runs in a private directory that is removed, stdin empty" {
 	export GOOGLE_API_KEY="$MOCK_KEY" OPENAI_API_KEY=sk-test AR_MCP_TOKEN=tok
 	export TMPDIR="$BATS_TEST_TMPDIR/tmp"
