@@ -28,7 +28,7 @@ main(int argc, char **argv)
 		"[--cloud-model model] [-H host]\n"
 		"              [-c num-ctx] [-T first-token-timeout] "
 		"[-t timeout] [--min-tps N]\n"
-		"              [--min-chars N]",
+		"              [--min-chars N] [--check command]",
 		CLI_ROUTE_SHORTOPTS "hqVv", longopts, cli_route_settings,
 		NULL, NULL, 0, cli_route_uses
 	};

@@ -10,7 +10,11 @@
 #     posting the same $N bodies over one keep-alive connection: the
 #     overhead per record and the ratio;
 #  2. one file through `ar-prompt | ar-route -r` against one curl call;
-#  3. both backends refusing connections: time to the error record.
+#  3. both backends refusing connections: time to the error record;
+#  4. one record through ar-route answered from the answer cache against
+#     the same record routed to the (instant) mock: a hit and a miss.
+# Figures 1 to 3 run with the cache off (AR_NO_CACHE=1: the same record
+# again would be a hit) and the ledger on, in a temporary directory.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:-$here/../bin}" && pwd)
@@ -30,7 +34,8 @@ refused="http://127.0.0.1:$("$PY" -c 'import socket; s=socket.socket(); s.bind((
 
 export OLLAMA_HOST=$url GOOGLE_GEMINI_BASE_URL=$url AR_LOCAL_MODEL=ok \
     AR_CLOUD_MODEL=ok GEMINI_API_KEY=bench-key LC_ALL=C
-unset XDG_CONFIG_HOME
+unset XDG_CONFIG_HOME AR_LEDGER
+export XDG_CACHE_HOME=$tmp/cache XDG_STATE_HOME=$tmp/state AR_NO_CACHE=1
 cd "$tmp"
 
 now() { date +%s%N; }
@@ -112,3 +117,46 @@ echo "  with syntax checks: $((p_route_chk / FILES)) us per file; ratio $(ratio 
 
 t_ref=$(best refused)
 echo "both backends refusing: error record in $((t_ref / 1000)) ms (target < 50 ms)"
+
+# 4. The cache: a miss routes to the mock (a fresh cache directory each
+# time), a hit reads the entry a first run wrote; per process (where
+# starting ar-route, which loads libcurl and its libraries, is the floor:
+# `ar-route -h`) and per record of a stream of $N different records.
+cache_miss() {
+	local i
+	for ((i = 0; i < FILES; i++)); do
+		XDG_CACHE_HOME=$tmp/miss-$RANDOM$i AR_NO_CACHE=0 \
+		    "$bin/ar-route" -q --no-syntax-check <rec.json
+	done
+}
+cache_hit() {
+	local i
+	for ((i = 0; i < FILES; i++)); do
+		AR_NO_CACHE=0 "$bin/ar-route" -q --no-syntax-check <rec.json
+	done
+}
+floor() {
+	local i
+	for ((i = 0; i < FILES; i++)); do
+		"$bin/ar-route" -h
+	done
+}
+for ((i = 0; i < N; i++)); do
+	echo "{\"task\":\"add $i numbers\",\"language\":\"python\"}"
+done >distinct.jsonl
+stream_miss() {
+	XDG_CACHE_HOME=$tmp/miss-$RANDOM AR_NO_CACHE=0 \
+	    "$bin/ar-route" -q --no-syntax-check <distinct.jsonl
+}
+stream_hit() { AR_NO_CACHE=0 "$bin/ar-route" -q --no-syntax-check <distinct.jsonl; }
+AR_NO_CACHE=0 "$bin/ar-route" -q --no-syntax-check <rec.json >/dev/null
+AR_NO_CACHE=0 "$bin/ar-route" -q --no-syntax-check <rec.json | grep -q '"cached":true'
+stream_hit >/dev/null
+c_miss=$(best cache_miss)
+c_hit=$(best cache_hit)
+c_floor=$(best floor)
+s_miss=$(best stream_miss)
+s_hit=$(best stream_hit)
+echo "cache, one record per process ($FILES runs): hit $((c_hit / FILES)) us, miss $((c_miss / FILES)) us, ratio $(ratio "$c_hit" "$c_miss")"
+echo "  of which starting ar-route (ar-route -h): $((c_floor / FILES)) us; the hit itself $(((c_hit - c_floor) / FILES)) us (target < 5 ms)"
+echo "cache, a stream of $N different records: hit $((s_hit / N)) us, miss $((s_miss / N)) us per record, ratio $(ratio "$s_hit" "$s_miss")"
