@@ -98,7 +98,7 @@ sdk_scenarios() {
 	p='d["list"]'
 	assert_equal "$(r @modelcontextprotocol/sdk "$p['protocolVersion']")" 2025-11-25
 	assert_equal "$(r @modelcontextprotocol/sdk "$p['server']['name']")" aurarouter
-	assert_equal "$(r @modelcontextprotocol/sdk "$p['capabilities']")" '{"tools":{"listChanged":false}}'
+	assert_equal "$(r @modelcontextprotocol/sdk "$p['capabilities']")" '{"logging":{},"tools":{"listChanged":false}}'
 	[[ $(r @modelcontextprotocol/sdk "$p['instructions']") == *intelligent_code_gen* ]]
 	assert_equal "$(r @modelcontextprotocol/sdk "[t['name'] for t in $p['tools']]")" '["intelligent_code_gen"]'
 	assert_equal "$(r @modelcontextprotocol/sdk "$p['tools'][0]['inputSchema']['required']")" '["task"]'
