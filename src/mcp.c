@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "confine.h"
 #include "defaults.h"
 #include "err.h"
 #include "json.h"
@@ -79,7 +80,7 @@ struct call {
 	struct mcp_out *out;	/* borrowed until out->release() */
 	struct json *id;	/* owned copy of the request id */
 	struct json *token;	/* owned copy of _meta.progressToken, or NULL */
-	struct json *rec;	/* owned: the record routed */
+	struct mcp_tool_call tc;	/* owned: the record routed, write_to */
 	int modern;		/* answer with the modern result fields */
 	enum call_state state;
 	volatile int cancel;	/* route_hooks.cancel; set under srv->mu */
@@ -91,6 +92,7 @@ struct call {
 struct mcp_server {
 	const struct mcp_opts *opts;
 	struct json *tool;	/* owned: mcp_tool_def() */
+	struct confine roots;	/* where files and write_to may be */
 	pthread_mutex_t mu;	/* guards calls, state, cancel, stopping */
 	pthread_cond_t cv;	/* a call was queued, or stopping */
 	struct call *calls;	/* in arrival order */
@@ -229,7 +231,7 @@ id_equal(const struct json *a, const struct json *b)
 /* ------------------------------------------------------------- calls */
 
 static struct call *
-call_new(struct req *rq, const struct json *token, struct json *rec)
+call_new(struct req *rq, const struct json *token, struct mcp_tool_call *tc)
 {
 	struct call *c = xcalloc(1, sizeof *c);
 
@@ -238,7 +240,7 @@ call_new(struct req *rq, const struct json *token, struct json *rec)
 	c->out = rq->out;
 	c->id = json_copy(rq->id);
 	c->token = token != NULL ? json_copy(token) : NULL;
-	c->rec = rec;
+	c->tc = *tc;	/* taken */
 	c->modern = rq->modern;
 	c->state = CALL_QUEUED;
 	return c;
@@ -249,7 +251,7 @@ call_free(struct call *c)
 {
 	json_free(c->id);
 	json_free(c->token);
-	json_free(c->rec);
+	mcp_tool_call_free(&c->tc);
 	free(c);
 }
 
@@ -377,13 +379,13 @@ call_run(struct mcp_server *s, struct route *r, struct call *c)
 	struct buf id = BUF_INIT;
 	int cancelled;
 
-	route_record(r, c->rec, &h);
+	route_record(r, c->tc.rec, &h);
 	pthread_mutex_lock(&s->mu);
 	call_unlink(s, c);
 	cancelled = c->cancel;
 	pthread_mutex_unlock(&s->mu);
 	if (!cancelled)
-		send_result(c->out, c->id, mcp_tool_outcome(c->rec),
+		send_result(c->out, c->id, mcp_tool_outcome(&c->tc),
 		    c->modern);
 	else {
 		json_write(&id, c->id);
@@ -544,6 +546,7 @@ do_tools_call(struct req *rq)
 {
 	const char *name = json_obj_str(rq->params, "name", NULL);
 	const struct json *args = json_obj_get(rq->params, "arguments");
+	struct mcp_tool_call tc;
 	struct json *bad;
 	struct call *c;
 
@@ -556,11 +559,11 @@ do_tools_call(struct req *rq)
 	else if (args != NULL && args->type != JSON_OBJECT)
 		reply_error(rq, MCP_INVALID_PARAMS,
 		    "Invalid params: arguments must be an object");
-	else if ((bad = mcp_tool_check(args)) != NULL)
+	else if ((bad = mcp_tool_prepare(args, &rq->ss->srv->roots,
+	    &tc)) != NULL)
 		reply(rq, bad);
 	else {
-		c = call_new(rq, progress_token(rq->params),
-		    mcp_tool_record(args));
+		c = call_new(rq, progress_token(rq->params), &tc);
 		if (call_queue(rq->ss->srv, c) == -1) {
 			call_free(c);
 			reply_error(rq, MCP_INVALID_REQUEST, "Invalid "
@@ -918,7 +921,12 @@ mcp_server_new(const struct mcp_opts *opts, struct ar_err *e)
 	    opts->workers : MCP_WORKERS;
 
 	s->opts = opts;
+	if (confine_init_cwd(&s->roots, e) == -1) {
+		free(s);
+		return NULL;
+	}
 	if ((s->tool = mcp_tool_def(e)) == NULL) {
+		confine_free(&s->roots);
 		free(s);
 		return NULL;
 	}
@@ -946,6 +954,7 @@ mcp_server_free(struct mcp_server *s)
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	json_free(s->tool);
+	confine_free(&s->roots);
 	free(s);
 }
 

@@ -10,7 +10,11 @@
 #     posting the same $N bodies over one keep-alive connection: the
 #     overhead per record and the ratio;
 #  2. one file through `ar-prompt | ar-route -r` against one curl call;
-#  3. both backends refusing connections: time to the error record.
+#  3. both backends refusing connections: time to the error record;
+#  4. ar-mcp: the characters of the tools/call results the calling model
+#     reads for the examples' tasks, with the code in the result and with
+#     write_to (the mock's answers, so the code is short: real code is
+#     longer and saves more).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:-$here/../bin}" && pwd)
@@ -112,3 +116,37 @@ echo "  with syntax checks: $((p_route_chk / FILES)) us per file; ratio $(ratio 
 
 t_ref=$(best refused)
 echo "both backends refusing: error record in $((t_ref / 1000)) ms (target < 50 ms)"
+
+# 4. What the calling model reads: every result of ar-mcp for the
+# examples' tasks, as JSON, once with the code and once with write_to.
+mcp_chars() {
+	"$PY" - "$here/../examples/tasks" "$1" <<'PY' >mcp.script
+import glob, json, os, sys
+tasks, write = sorted(glob.glob(os.path.join(sys.argv[1], "*.task"))), sys.argv[2]
+print("send " + json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+      "params": {"protocolVersion": "2025-06-18", "capabilities": {}}}))
+for i, t in enumerate(tasks, 1):
+    args = {"task": open(t).read().strip(), "language": "python"}
+    if write == "1":
+        args.update(write_to=os.path.basename(t)[:-5] + ".py", overwrite=True)
+    print("send " + json.dumps({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+          "params": {"name": "intelligent_code_gen", "arguments": args}}))
+    print("wait %d" % i)
+PY
+	"$PY" "$here/mcp_client.py" -- "$bin/ar-mcp" <mcp.script |
+	    "$PY" -c '
+import json, sys
+n = c = k = 0
+for l in sys.stdin:
+    m = json.loads(l)
+    if isinstance(m, dict) and m.get("id", 0) != 0 and "result" in m:
+        n += 1
+        c += len(json.dumps(m["result"], separators=(",", ":"), ensure_ascii=False))
+        k += len(m["result"].get("structuredContent", {}).get("code", ""))
+print(n, c, k)'
+}
+read -r n_code c_code k_code < <(mcp_chars 0)
+read -r _ c_write _ < <(mcp_chars 1)
+echo "ar-mcp results for $n_code example tasks: without write_to the calling model reads $c_code characters"
+echo "  and writes the $k_code characters of code again into its own file write: $((c_code + k_code)) in all;"
+echo "  with write_to it reads $c_write and writes nothing: ratio $(ratio "$c_write" "$((c_code + k_code))")"

@@ -102,7 +102,7 @@ sdk_scenarios() {
 	[[ $(r @modelcontextprotocol/sdk "$p['instructions']") == *intelligent_code_gen* ]]
 	assert_equal "$(r @modelcontextprotocol/sdk "[t['name'] for t in $p['tools']]")" '["intelligent_code_gen"]'
 	assert_equal "$(r @modelcontextprotocol/sdk "$p['tools'][0]['inputSchema']['required']")" '["task"]'
-	assert_equal "$(r @modelcontextprotocol/sdk "$p['tools'][0]['annotations']['readOnlyHint']")" true
+	assert_equal "$(r @modelcontextprotocol/sdk "$p['tools'][0]['annotations']['readOnlyHint']")" false
 	assert_equal "$(r @modelcontextprotocol/sdk "$p['tools'][0]['outputSchema']['type']")" object
 }
 

@@ -340,16 +340,17 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	[[ -n $(q "$t[\"title\"]") ]]
 	[[ $(q "$t[\"description\"]") == *"returns only the code"*"local model"*"Gemini"* ]]
 	assert_equal "$(q "$t[\"inputSchema\"][\"type\"]")" object
-	assert_equal "$(q "sorted($t[\"inputSchema\"][\"properties\"])")" '["file_context","language","task"]'
-	assert_equal "$(q "[p[\"type\"] for p in $t[\"inputSchema\"][\"properties\"].values()]")" '["string","string","string"]'
+	assert_equal "$(q "sorted($t[\"inputSchema\"][\"properties\"])")" '["file_context","files","language","overwrite","task","write_to"]'
+	assert_equal "$(q "[p[\"type\"] for p in $t[\"inputSchema\"][\"properties\"].values()]")" '["string","string","string","array","string","boolean"]'
 	assert_equal "$(q "$t[\"inputSchema\"][\"required\"]")" '["task"]'
 	assert_equal "$(q "$t[\"inputSchema\"][\"additionalProperties\"]")" false
 	assert_equal "$(q "$t[\"outputSchema\"][\"type\"]")" object
 	assert_equal "$(q "sorted($t[\"outputSchema\"][\"properties\"])")" \
-	    '["attempts","backend","code","language","model","timing","usage"]'
-	assert_equal "$(q "$t[\"annotations\"][\"readOnlyHint\"]")" true
+	    '["attempts","backend","code","language","model","timing","usage","written"]'
+	# It may write a file (write_to), replacing one only with overwrite.
+	assert_equal "$(q "$t[\"annotations\"][\"readOnlyHint\"]")" false
 	assert_equal "$(q "$t[\"annotations\"][\"openWorldHint\"]")" true
-	assert_equal "$(q "$t[\"annotations\"][\"destructiveHint\"]")" false
+	assert_equal "$(q "$t[\"annotations\"][\"destructiveHint\"]")" true
 	assert_equal "$(q "$t[\"annotations\"][\"idempotentHint\"]")" false
 }
 
@@ -478,7 +479,7 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	done
 	[[ $(q 'reply(5)["result"]["content"][0]["text"]') == *'"language"'*string* ]]
 	[[ $(q 'reply(6)["result"]["content"][0]["text"]') == *'"file_context"'*string* ]]
-	[[ $(q 'reply(7)["result"]["content"][0]["text"]') == *'Unknown argument "files"'* ]]
+	[[ $(q 'reply(7)["result"]["content"][0]["text"]') == 'Refused: files "/etc/passwd": outside the working directory'* ]]
 	[[ $(q 'reply(8)["result"]["content"][0]["text"]') == *'Unknown argument "bogus"'* ]]
 	assert_equal "$(mock_requests | grep -c generate)" 0
 }
