@@ -866,9 +866,18 @@ mcp_session_cancel(struct mcp_session *ss, const struct json *id)
 	struct mcp_server *s = ss->srv;
 	struct call *c;
 
+	struct call *next;
+
 	pthread_mutex_lock(&s->mu);
-	if ((c = call_find(s, ss, id)) != NULL)
-		call_cancel(s, c);
+	if (id != NULL) {
+		if ((c = call_find(s, ss, id)) != NULL)
+			call_cancel(s, c);
+	} else
+		for (c = s->calls; c != NULL; c = next) {
+			next = c->next;
+			if (c->ss == ss)
+				call_cancel(s, c);
+		}
 	pthread_mutex_unlock(&s->mu);
 }
 

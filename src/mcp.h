@@ -77,7 +77,8 @@ struct mcp_session *mcp_session_new(struct mcp_server *srv);
 /* Cancels the session's live calls (not answered) and frees it. */
 void mcp_session_free(struct mcp_session *ss);
 
-/* Cancels the session's call with this id, if it is live. */
+/* Cancels the session's call with this id, if it is live; every live
+ * call of the session when id is NULL. */
 void mcp_session_cancel(struct mcp_session *ss, const struct json *id);
 
 /* The version initialize negotiated (borrowed), or NULL before. */

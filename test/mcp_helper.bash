@@ -63,3 +63,34 @@ no_secret() {
 	[[ $output != *"$MOCK_KEY"* ]]
 	[[ $stderr != *"$MOCK_KEY"* ]]
 }
+
+# live_conns: established (or half-closed) TCP connections with the mock,
+# counting both ends.
+live_conns() {
+	"${PYTHON3:-python3}" -c '
+import sys
+port, n = int(sys.argv[1]), 0
+for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+    try:
+        rows = open(f).read().splitlines()[1:]
+    except OSError:
+        continue
+    for r in rows:
+        p = r.split()
+        ends = [int(x.rsplit(":", 1)[1], 16) for x in p[1:3]]
+        if p[3] in ("01", "08") and port in ends:
+            n += 1
+print(n)' "$MOCK_PORT"
+}
+
+# conns_closed: waits (up to 15 s) until no connection with the mock is
+# left, then prints the count.
+conns_closed() {
+	local i
+	for ((i = 0; i < 75; i++)); do
+		[ "$(live_conns)" = 0 ] && break
+		sleep 0.2
+	done
+	live_conns
+}
+export -f live_conns conns_closed	# for the driver's exec steps
