@@ -289,6 +289,7 @@ struct hreq {
 	struct mcp_session *own;	/* modern: its own session */
 	struct buf sse;		/* SSE bytes not yet handed out */
 	size_t sse_off;
+	int answered;		/* the response went out: end the stream */
 };
 
 /* The session the message went to. */
@@ -327,7 +328,7 @@ hreq_free(struct hreq *r)
 		pending = r->ch->pending;
 		pthread_mutex_unlock(&r->ch->mu);
 	}
-	if (pending > 0) {
+	if (pending > 0 && !r->answered) {
 		log_debug("client went away: its call is cancelled");
 		hreq_cancel(r);
 	}
@@ -600,6 +601,8 @@ sse_next(struct hreq *r)
 	struct chan *ch = r->ch;
 	struct json *m = NULL;
 
+	if (r->answered)
+		return 0;
 	pthread_mutex_lock(&ch->mu);
 	for (;;) {
 		if (ch->next < ch->msgs->n) {
@@ -616,6 +619,9 @@ sse_next(struct hreq *r)
 		}
 	}
 	if (m != NULL) {
+		/* A single request's response is the last of its stream. */
+		r->answered = r->msg->type == JSON_OBJECT &&
+		    json_obj_get(m, "method") == NULL;
 		buf_reset(&r->sse);
 		r->sse_off = 0;
 		buf_adds(&r->sse, "event: message\ndata: ");

@@ -35,16 +35,20 @@ need_sdk() {
 	skip "$why"
 }
 
-# sdk NAME: the client's results with package NAME, run once per file
-# (the mock's request log of that run goes to $BATS_FILE_TMPDIR/NAME.mock).
+# sdk NAME[@http]: the client's results with package NAME, over stdio or
+# (with @http) over Streamable HTTP, run once per file (the mock's request
+# log of that run goes to $BATS_FILE_TMPDIR/NAME[@http].mock).
 sdk() {
 	local dir="$BATS_FILE_TMPDIR/interop" out="$BATS_FILE_TMPDIR/$1.json"
+	local pkg=${1%@http} transport=stdio
+	[ "$pkg" = "$1" ] || transport=http
 	if [ ! -s "$out" ]; then
 		mkdir -p "$dir" "$(dirname "$out")"
 		cp "$AR_TEST_DIR/interop/client.mjs" "$dir/"
 		ln -sfn "${MCP_SDK_MODULES:-$AR_TEST_DIR/interop/node_modules}" \
 		    "$dir/node_modules"
-		MCP_SDK=$1 AR_MCP="$AR_BIN/ar-mcp" timeout 300 node \
+		MCP_SDK=$pkg MCP_TRANSPORT=$transport AR_MCP="$AR_BIN/ar-mcp" \
+		    timeout 300 node \
 		    "$dir/client.mjs" >"$out.tmp" 2>"$out.err" || {
 			cat "$out.tmp" "$out.err" >&2
 			return 1
@@ -156,4 +160,20 @@ sdk_scenarios() {
 @test "SDK client (newest pinned 1.x): every scenario passes" {
 	assert_equal "$(r @modelcontextprotocol/sdk 'd["sdkVersion"]')" 1.32.2
 	sdk_scenarios @modelcontextprotocol/sdk 2025-11-25
+}
+
+@test "SDK client over Streamable HTTP: every scenario passes, progress and cancellation included" {
+	n=@modelcontextprotocol/sdk@http
+	assert_equal "$(r $n 'd["transport"]')" http
+	sdk_scenarios $n 2025-11-25
+	assert_equal "$(r $n "[x['message'] for x in d['local']['progress'] if 'tokens)' not in x['message']]")" \
+	    '["checking local model","local model generating","validating"]'
+	assert_equal "$(r $n 'd["cancel"]["cancelled"]["method"]')" notifications/cancelled
+	[[ $(r $n 'd["cancel"]["connsBefore"]') -ge 1 ]]
+	# SIGTERM after each scenario: a clean exit.
+	assert_equal "$(r $n '[d[s]["exit"] for s in ("list", "local", "fallback", "allFail", "cancel")]')" '[0,0,0,0,0]'
+}
+
+@test "SDK client of Gemini CLI (1.23.0) over Streamable HTTP: every scenario passes" {
+	sdk_scenarios sdk-gemini-cli@http 2025-06-18
 }
