@@ -13,46 +13,23 @@
 
 bats_require_minimum_version 1.5.0
 load helper
-
-MODS=${MCP_SDK_MODULES:-$AR_TEST_DIR/interop/node_modules}
+load mcp_helper
+load interop_helper
 
 setup() {
 	ar_setup
-	need_suite
+	interop_skip "$(interop_missing \
+	    @modelcontextprotocol/conformance/dist/index.js)"
 }
-teardown() { [ -z "${HTTP_PID:-}" ] || kill "$HTTP_PID" 2>/dev/null || true; }
-
-# need_suite: the suite and a Node >= 22 are there, or skip (fail in CI).
-need_suite() {
-	local why=
-	if [ ! -f "$MODS/@modelcontextprotocol/conformance/dist/index.js" ]; then
-		why="the conformance suite is not installed: run npm ci --prefix test/interop"
-	elif ! "$MODS/.bin/node" -e \
-	    'process.exit(+process.versions.node.split(".")[0] >= 22 ? 0 : 1)' \
-	    2>/dev/null; then
-		why="no Node 22 in $MODS/.bin: run npm ci --prefix test/interop"
-	fi
-	[ -z "$why" ] && return 0
-	if [ "${CI:-}" = true ]; then
-		echo "conformance.bats: $why (CI=true: this test must run)" >&2
-		return 1
-	fi
-	skip "$why"
-}
+teardown() { http_stop; }
 
 # suite VERSION: runs the suite against a fresh ar-mcp --http with the
 # expected failures of VERSION; its output in $output.
 suite() {
-	ar-mcp --http 127.0.0.1:0 >url.txt 2>http.err &
-	HTTP_PID=$!
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ -s url.txt ] && break
-		sleep 0.1
-	done
+	http_start 127.0.0.1:0
 	run env PATH="$MODS/.bin:$PATH" timeout 600 "$MODS/.bin/node" \
 	    "$MODS/@modelcontextprotocol/conformance/dist/index.js" server \
-	    --url "$(head -1 url.txt)" --requirements "$1" \
+	    --url "$URL" --requirements "$1" \
 	    --expected-failures "$AR_TEST_DIR/conformance/expected-$1.yml" \
 	    -o "$BATS_TEST_TMPDIR/results"
 }

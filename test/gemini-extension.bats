@@ -10,12 +10,11 @@
 
 bats_require_minimum_version 1.5.0
 load helper
-
-MODS=${MCP_SDK_MODULES:-$AR_TEST_DIR/interop/node_modules}
+load interop_helper
 
 setup() {
 	ar_setup
-	need_gemini
+	interop_skip "$(interop_missing @google/gemini-cli/bundle/gemini.js)"
 	export GEMINI_CLI_HOME="$BATS_TEST_TMPDIR/gemini-home"
 	export GEMINI_CLI_TRUST_WORKSPACE=true
 	mkdir -p "$GEMINI_CLI_HOME"
@@ -32,8 +31,7 @@ json.dump(d, open(sys.argv[3], "w"), indent=2)' \
 	cp "$AR_TEST_DIR/../gemini-extension/GEMINI.md" "$EXT/"
 }
 
-# need_gemini: Gemini CLI and Node 22 are there, or skip (fail in CI).
-need_gemini() {
+gemini() {
 	local why=
 	if [ ! -f "$MODS/@google/gemini-cli/bundle/gemini.js" ]; then
 		why="Gemini CLI is not installed: run npm ci --prefix test/interop"

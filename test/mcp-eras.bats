@@ -9,11 +9,7 @@ load mcp_helper
 
 setup_file() { mock_start; }
 teardown_file() { mock_stop; }
-setup() {
-	ar_setup
-	use_mock
-	export AR_FIRST_TOKEN_TIMEOUT=30 AR_TIMEOUT=60
-}
+setup() { mcp_setup; }
 
 # modern [VERSION]: the _meta members of a modern request.
 modern() {

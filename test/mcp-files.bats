@@ -10,9 +10,7 @@ load mcp_helper
 setup_file() { mock_start; }
 teardown_file() { mock_stop; }
 setup() {
-	ar_setup
-	use_mock
-	export AR_FIRST_TOKEN_TIMEOUT=30 AR_TIMEOUT=60
+	mcp_setup
 	mkdir -p sub
 	echo 'MARKER_CONTEXT_41 = 41' >lib.py
 	echo 'SECRET_OUTSIDE_7 = 7' >"$BATS_TEST_TMPDIR/outside.py"

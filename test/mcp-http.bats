@@ -8,31 +8,13 @@ load mcp_helper
 
 setup_file() { mock_start; }
 teardown_file() { mock_stop; }
-setup() {
-	ar_setup
-	use_mock
-	export AR_FIRST_TOKEN_TIMEOUT=30 AR_TIMEOUT=60
-}
+setup() { mcp_setup; }
 teardown() {
-	[ -z "${HTTP_PID:-}" ] || kill "$HTTP_PID" 2>/dev/null || true
+	http_stop
 	[ -z "${HOLD_PID:-}" ] || kill "$HOLD_PID" 2>/dev/null || true
 }
 
 CLIENT() { "${PYTHON3:-python3}" "$AR_TEST_DIR/mcp_http_client.py" "$@"; }
-
-# http_start [ARGS...]: ar-mcp --http 127.0.0.1:0 ARGS in the background;
-# sets URL (the line it prints) and HTTP_PID.
-http_start() {
-	ar-mcp --http 127.0.0.1:0 "$@" >url.txt 2>http.err &
-	HTTP_PID=$!
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ -s url.txt ] && break
-		sleep 0.1
-	done
-	URL=$(head -1 url.txt)
-	[[ $URL == http://127.0.0.1:*/mcp ]]
-}
 
 # hpost BODY [CURL-ARGS...]: POSTs BODY to $URL as a client does; sets
 # status, body and ctype; the headers are in resp.hdrs. ACCEPT and CTYPE
@@ -70,7 +52,7 @@ mpost() {
 }
 
 @test "legacy: initialize opens a session, requests carry it, DELETE ends it" {
-	http_start
+	http_start 127.0.0.1:0
 	init
 	assert_equal "$status" 200
 	assert_equal "$ctype" application/json
@@ -101,7 +83,7 @@ mpost() {
 }
 
 @test "legacy: a failed initialize opens no session" {
-	http_start
+	http_start 127.0.0.1:0
 	hpost '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}'
 	assert_equal "$status" 200
 	assert_equal "$(jget error.code)" -32602
@@ -109,7 +91,7 @@ mpost() {
 }
 
 @test "modern: served without a session; header mismatches, versions, _meta and unknown methods" {
-	http_start
+	http_start 127.0.0.1:0
 	mpost server/discover "$MODERN"
 	assert_equal "$status" 200
 	assert_equal "$(jget result.supportedVersions)" '["2026-07-28"]'
@@ -142,7 +124,7 @@ mpost() {
 }
 
 @test "status codes: 405 GET, 404 path, 406 Accept, 415 Content-Type, 413 body, 400 bad JSON" {
-	http_start
+	http_start 127.0.0.1:0
 	run curl -s -D - -o /dev/null "$URL"
 	[[ $output == "HTTP/1.1 405"* ]]
 	[[ $output == *"Allow: POST, DELETE"* ]]
@@ -168,7 +150,7 @@ mpost() {
 }
 
 @test "Origin and Host: a foreign one is 403, localhost ones pass" {
-	http_start
+	http_start 127.0.0.1:0
 	hpost "$INIT" -H 'Origin: http://evil.example.com'
 	assert_equal "$status" 403
 	hpost "$INIT" -H 'Host: evil.example.com'
@@ -183,7 +165,7 @@ mpost() {
 
 @test "AR_MCP_TOKEN: Bearer required (401), the token never logged" {
 	export AR_MCP_TOKEN=s3cret-token-value
-	http_start -v
+	http_start 127.0.0.1:0 -v
 	hpost "$INIT"
 	assert_equal "$status" 401
 	assert_equal "$(hdr WWW-Authenticate)" Bearer
@@ -209,23 +191,12 @@ mpost() {
 	run --separate-stderr ar-mcp --http 127.0.0.1:99999
 	assert_equal "$status" 2
 	[[ $stderr == *"port must be a number"* ]]
-	AR_MCP_TOKEN=t http_start_any 0.0.0.0:0
-}
-
-# http_start_any ADDR: as http_start, on another address.
-http_start_any() {
-	ar-mcp --http "$1" >url.txt 2>http.err &
-	HTTP_PID=$!
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ -s url.txt ] && break
-		sleep 0.1
-	done
-	[[ $(head -1 url.txt) == http://0.0.0.0:*/mcp ]]
+	AR_MCP_TOKEN=t http_start 0.0.0.0:0
+	[[ $URL == http://0.0.0.0:*/mcp ]]
 }
 
 @test "tools/call: JSON without a progress token, SSE with progress events then the response" {
-	http_start
+	http_start 127.0.0.1:0
 	init
 	hpost "$(call 1 "$TASK")" -H "Mcp-Session-Id: $SID"
 	assert_equal "$status" 200
@@ -247,7 +218,7 @@ print(len(notes) >= 2, all(n["params"]["progressToken"] == "p-2" for n in notes)
 }
 
 @test "tools/call over HTTP writes write_to inside the working directory, refuses escapes" {
-	http_start
+	http_start 127.0.0.1:0
 	run CLIENT "$URL" call '{"task":"add two numbers","language":"python","write_to":"add.py"}'
 	assert_success
 	[[ $output == *'"text": "Wrote add.py: '* ]]
@@ -259,7 +230,7 @@ print(len(notes) >= 2, all(n["params"]["progressToken"] == "p-2" for n in notes)
 
 @test "a client that disconnects cancels its call and frees the backend" {
 	export AR_LOCAL_MODEL=hang
-	http_start
+	http_start 127.0.0.1:0
 	init
 	run curl -s -m 3 -H 'Content-Type: application/json' \
 	    -H 'Accept: application/json, text/event-stream' \
@@ -275,7 +246,7 @@ print(len(notes) >= 2, all(n["params"]["progressToken"] == "p-2" for n in notes)
 }
 
 @test "32 concurrent calls from 8 clients are all answered, none crossing sessions" {
-	http_start
+	http_start 127.0.0.1:0
 	run CLIENT "$URL" many 8 4
 	assert_success
 	assert_equal "$(grep -c . <<<"$output")" 32
@@ -290,7 +261,7 @@ print(len(rows), len({r["session"] for r in rows}), len(bad))' <<<"$output"
 }
 
 @test "SIGTERM drains: the call in flight is answered, then exit 0" {
-	http_start
+	http_start 127.0.0.1:0
 	init
 	( curl -s -H 'Content-Type: application/json' \
 	    -H 'Accept: application/json, text/event-stream' \
@@ -313,7 +284,7 @@ print(len(rows), len({r["session"] for r in rows}), len(bad))' <<<"$output"
 }
 
 @test "idle sessions expire (--session-idle)" {
-	http_start --session-idle 1
+	http_start 127.0.0.1:0 --session-idle 1
 	init
 	hpost '{"jsonrpc":"2.0","id":1,"method":"ping"}' -H "Mcp-Session-Id: $SID"
 	assert_equal "$status" 200
@@ -323,7 +294,7 @@ print(len(rows), len({r["session"] for r in rows}), len(bad))' <<<"$output"
 }
 
 @test "--max-connections: connections over the limit are refused, the others served" {
-	http_start --max-connections 2
+	http_start 127.0.0.1:0 --max-connections 2
 	local port=${URL##*:}
 	port=${port%/mcp}
 	"${PYTHON3:-python3}" -c '

@@ -9,6 +9,7 @@
 
 bats_require_minimum_version 1.5.0
 load helper
+load interop_helper
 
 setup_file() { mock_start; }
 teardown_file() { mock_stop; }
@@ -20,19 +21,11 @@ setup() {
 
 # need_sdk: node and the SDK packages are there, or skip (fail in CI).
 need_sdk() {
-	local mods=${MCP_SDK_MODULES:-$AR_TEST_DIR/interop/node_modules} why=
-	if ! command -v node >/dev/null; then
-		why="node is not installed"
-	elif [ ! -f "$mods/@modelcontextprotocol/sdk/package.json" ] ||
-	    [ ! -f "$mods/sdk-gemini-cli/package.json" ]; then
-		why="the MCP SDK is not installed: run npm ci --prefix test/interop"
-	fi
-	[ -z "$why" ] && return 0
-	if [ "${CI:-}" = true ]; then
-		echo "mcp-sdk.bats: $why (CI=true: this test must run)" >&2
-		return 1
-	fi
-	skip "$why"
+	local why=
+	command -v node >/dev/null || why="node is not installed"
+	[ -n "$why" ] || why=$(interop_missing \
+	    @modelcontextprotocol/sdk/package.json sdk-gemini-cli/package.json)
+	interop_skip "$why"
 }
 
 # sdk NAME[@http]: the client's results with package NAME, over stdio or
@@ -45,8 +38,7 @@ sdk() {
 	if [ ! -s "$out" ]; then
 		mkdir -p "$dir" "$(dirname "$out")"
 		cp "$AR_TEST_DIR/interop/client.mjs" "$dir/"
-		ln -sfn "${MCP_SDK_MODULES:-$AR_TEST_DIR/interop/node_modules}" \
-		    "$dir/node_modules"
+		ln -sfn "$MODS" "$dir/node_modules"
 		MCP_SDK=$pkg MCP_TRANSPORT=$transport AR_MCP="$AR_BIN/ar-mcp" \
 		    timeout 300 node \
 		    "$dir/client.mjs" >"$out.tmp" 2>"$out.err" || {

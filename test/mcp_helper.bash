@@ -1,5 +1,12 @@
-# MCP test helpers over stdio (test/mcp_client.py): loaded by the ar-mcp
-# Bats files.
+# MCP test helpers over stdio (test/mcp_client.py) and HTTP: loaded by
+# the ar-mcp Bats files.
+
+# mcp_setup: the per-test sandbox with the mock as both backends.
+mcp_setup() {
+	ar_setup
+	use_mock
+	export AR_FIRST_TOKEN_TIMEOUT=30 AR_TIMEOUT=60
+}
 
 INIT='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bats","version":"1.0"}}}'
 INITED='{"jsonrpc":"2.0","method":"notifications/initialized"}'
@@ -94,3 +101,21 @@ conns_closed() {
 	live_conns
 }
 export -f live_conns conns_closed	# for the driver's exec steps
+
+# http_start ADDR [ARGS...]: ar-mcp --http ADDR ARGS in the background;
+# sets URL (the line it prints once listening) and HTTP_PID.
+http_start() {
+	local addr=$1 i
+	shift
+	ar-mcp --http "$addr" "$@" >url.txt 2>http.err &
+	HTTP_PID=$!
+	for ((i = 0; i < 150; i++)); do
+		[ -s url.txt ] && break
+		sleep 0.1
+	done
+	URL=$(head -1 url.txt)
+	[[ $URL == http://*/mcp ]]
+}
+
+# http_stop: stops the server http_start started, if it still runs.
+http_stop() { [ -z "${HTTP_PID:-}" ] || kill "$HTTP_PID" 2>/dev/null || true; }
