@@ -105,7 +105,14 @@ struct mcp_session {
 	struct mcp_server *srv;
 	char version[16];	/* negotiated by initialize; "" before */
 	char level[16];		/* set by logging/setLevel */
+	int roots_cap;		/* the client offers roots/list */
+	long roots_asked;	/* roots/list requests sent */
+	pthread_mutex_t mu;	/* guards roots */
+	struct confine roots;	/* cwd and the client's roots; n 0: none */
 };
+
+/* The id prefix of this server's roots/list requests. */
+#define MCP_ROOTS_ID	"aurarouter-roots-"
 
 /* One request being handled. */
 struct req {
@@ -447,6 +454,8 @@ do_initialize(struct req *rq)
 			break;
 	snprintf(rq->ss->version, sizeof rq->ss->version, "%s",
 	    mcp_versions[i] ? mcp_versions[i] : mcp_versions[0]);
+	rq->ss->roots_cap = json_obj_get(json_obj_get(rq->params,
+	    "capabilities"), "roots") != NULL;
 	r = json_object();
 	json_obj_set(r, "protocolVersion", json_stringz(rq->ss->version));
 	caps = json_object();
@@ -541,11 +550,26 @@ progress_token(const struct json *params)
 	return id_valid(t) ? t : NULL;
 }
 
+/* mcp_tool_prepare() within the session's roots (or the server's). */
+static struct json *
+session_prepare(struct mcp_session *ss, const struct json *args,
+    struct mcp_tool_call *tc)
+{
+	struct json *bad;
+
+	pthread_mutex_lock(&ss->mu);
+	bad = mcp_tool_prepare(args, ss->roots.n > 0 ? &ss->roots :
+	    &ss->srv->roots, tc);
+	pthread_mutex_unlock(&ss->mu);
+	return bad;
+}
+
 static void
 do_tools_call(struct req *rq)
 {
 	const char *name = json_obj_str(rq->params, "name", NULL);
 	const struct json *args = json_obj_get(rq->params, "arguments");
+	struct mcp_session *ss = rq->ss;
 	struct mcp_tool_call tc;
 	struct json *bad;
 	struct call *c;
@@ -559,8 +583,7 @@ do_tools_call(struct req *rq)
 	else if (args != NULL && args->type != JSON_OBJECT)
 		reply_error(rq, MCP_INVALID_PARAMS,
 		    "Invalid params: arguments must be an object");
-	else if ((bad = mcp_tool_prepare(args, &rq->ss->srv->roots,
-	    &tc)) != NULL)
+	else if ((bad = session_prepare(ss, args, &tc)) != NULL)
 		reply(rq, bad);
 	else {
 		c = call_new(rq, progress_token(rq->params), &tc);
@@ -657,15 +680,95 @@ on_cancelled(struct mcp_session *ss, const struct json *params)
 		mcp_session_cancel(ss, rid);
 }
 
+/* Asks the client for its roots, when it offers them and out can carry
+ * a request. */
+static void
+ask_roots(struct mcp_session *ss, struct mcp_out *out)
+{
+	struct json *m;
+	char id[48];
+
+	if (!ss->roots_cap || !out->requests)
+		return;
+	snprintf(id, sizeof id, MCP_ROOTS_ID "%ld", ++ss->roots_asked);
+	m = msg_new(NULL);
+	json_obj_set(m, "id", json_stringz(id));
+	json_obj_set(m, "method", json_stringz("roots/list"));
+	out->send(out, m);
+}
+
+/* A file:// URI's path, percent-decoded (owned), or NULL. */
+static char *
+uri_path(const char *uri)
+{
+	struct buf b = BUF_INIT;
+	unsigned v;
+
+	if (strncmp(uri, "file://", 7) != 0)
+		return NULL;
+	uri += 7;
+	if (*uri != '/')	/* file://host/... */
+		uri = strchr(uri, '/');
+	for (; uri != NULL && *uri != '\0'; uri++)
+		if (*uri == '%' && sscanf(uri + 1, "%2x", &v) == 1 &&
+		    v != 0) {
+			buf_addc(&b, (char)v);
+			uri += 2;
+		} else
+			buf_addc(&b, *uri);
+	return b.len > 0 ? buf_detach(&b) : (buf_free(&b), NULL);
+}
+
+/* The result of roots/list: the session's roots become the working
+ * directory and each existing file:// root. */
+static void
+on_roots(struct mcp_session *ss, const struct json *result)
+{
+	const struct json *roots = json_obj_get(result, "roots");
+	struct confine c;
+	struct ar_err e;
+	char *path;
+	size_t i;
+
+	if (roots == NULL || roots->type != JSON_ARRAY ||
+	    confine_init_cwd(&c, &e) == -1)
+		return;
+	for (i = 0; i < roots->n; i++) {
+		path = uri_path(json_obj_str(roots->items[i], "uri", NULL) ?
+		    json_obj_str(roots->items[i], "uri", NULL) : "");
+		if (path != NULL && confine_add_root(&c, path, &e) == -1)
+			log_debug("root skipped: %s", e.msg);
+		free(path);
+	}
+	pthread_mutex_lock(&ss->mu);
+	confine_free(&ss->roots);
+	ss->roots = c;
+	pthread_mutex_unlock(&ss->mu);
+	log_debug("%d roots", c.n);
+}
+
+/* A response: only the answers to this server's roots/list count. */
+static void
+on_response(struct mcp_session *ss, const struct json *msg)
+{
+	const char *id = json_obj_str(msg, "id", NULL);
+	const struct json *result = json_obj_get(msg, "result");
+
+	if (id != NULL && strncmp(id, MCP_ROOTS_ID, strlen(MCP_ROOTS_ID)) ==
+	    0 && result != NULL && result->type == JSON_OBJECT)
+		on_roots(ss, result);
+}
+
 /* A notification never gets a response, not even an error. */
 static void
 on_notification(struct mcp_session *ss, const char *method,
-    const struct json *params)
+    const struct json *params, struct mcp_out *out)
 {
 	if (strcmp(method, "notifications/cancelled") == 0)
 		on_cancelled(ss, params);
-	else if (strcmp(method, "notifications/initialized") == 0)
-		log_debug("client initialized");
+	else if (strcmp(method, "notifications/initialized") == 0 ||
+	    strcmp(method, "notifications/roots/list_changed") == 0)
+		ask_roots(ss, out);
 }
 
 static void
@@ -718,8 +821,10 @@ on_single(struct mcp_session *ss, const struct json *msg,
 	method = json_obj_get(msg, "method");
 	version = json_obj_str(msg, "jsonrpc", NULL);
 	if (method == NULL && (json_obj_get(msg, "result") != NULL ||
-	    json_obj_get(msg, "error") != NULL))
-		return 0;	/* a response: this server sends no requests */
+	    json_obj_get(msg, "error") != NULL)) {
+		on_response(ss, msg);
+		return 0;
+	}
 	if (rq.id != NULL && !id_valid(rq.id))
 		send_error(out, NULL, MCP_INVALID_REQUEST, NULL, "Invalid "
 		    "Request: id must be a string or an integer");
@@ -733,7 +838,7 @@ on_single(struct mcp_session *ss, const struct json *msg,
 			    "Invalid Request: method must be a string");
 	} else if (rq.id == NULL) {
 		if (rq.params == NULL || rq.params->type == JSON_OBJECT)
-			on_notification(ss, method->s, rq.params);
+			on_notification(ss, method->s, rq.params, out);
 	} else
 		on_request(&rq, method->s);
 	return rq.queued;
@@ -807,6 +912,7 @@ on_batch(struct mcp_session *ss, const struct json *msg, struct mcp_out *out)
 	b = xcalloc(1, sizeof *b);
 	b->out.send = batch_send;
 	b->out.release = batch_release;
+	b->out.requests = out->requests;
 	b->parent = out;
 	b->replies = json_array();
 	b->refs = 1;
@@ -836,6 +942,7 @@ mcp_session_new(struct mcp_server *srv)
 	struct mcp_session *ss = xcalloc(1, sizeof *ss);
 
 	ss->srv = srv;
+	pthread_mutex_init(&ss->mu, NULL);
 	return ss;
 }
 
@@ -857,6 +964,8 @@ mcp_session_free(struct mcp_session *ss)
 		call_cancel(s, c);
 	}
 	pthread_mutex_unlock(&s->mu);
+	confine_free(&ss->roots);
+	pthread_mutex_destroy(&ss->mu);
 	free(ss);
 }
 
@@ -1023,7 +1132,7 @@ int
 mcp_serve(int in_fd, int stop_fd, FILE *out, const struct mcp_opts *opts,
     struct ar_err *e)
 {
-	struct stdio_out so = { { stdio_send, stdio_release },
+	struct stdio_out so = { { stdio_send, stdio_release, 1 },
 	    PTHREAD_MUTEX_INITIALIZER, out, 0 };
 	struct mcp_server *s;
 	struct mcp_session *ss;

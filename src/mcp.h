@@ -9,7 +9,10 @@
  *
  * A server owns the workers that run the one tool, intelligent_code_gen
  * (route_record() on a worker thread); a session is one client's state
- * (negotiated version, its calls by id). Messages go out through a
+ * (negotiated version, its calls by id, the roots it declared: where a
+ * call's files and write_to may be, besides the working directory; asked
+ * with roots/list when the client has the roots capability and the
+ * transport carries requests to it). Messages go out through a
  * struct mcp_out the transport provides per incoming message, so the
  * stdio loop (mcp_serve) and the HTTP transport (mcp_http.c) share it.
  */
@@ -56,6 +59,7 @@ struct mcp_opts {
 struct mcp_out {
 	void (*send)(struct mcp_out *o, struct json *msg);
 	void (*release)(struct mcp_out *o);
+	int requests;	/* can carry requests to the client (roots/list) */
 };
 
 struct mcp_server;

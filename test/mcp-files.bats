@@ -168,3 +168,39 @@ text() { q "reply($1)[\"result\"][\"content\"][0][\"text\"]"; }
 	[ ! -e none.py ]
 	assert_equal "$(ls -A | grep -c none)" 0
 }
+
+@test "roots: the client's declared roots (roots/list) are allowed too, others still refused" {
+	mkdir -p "$BATS_TEST_TMPDIR/other root" "$BATS_TEST_TMPDIR/third"
+	root="file://${BATS_TEST_TMPDIR// /%20}/other%20root"
+	mcp <<-EOF
+	send {"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{"roots":{"listChanged":true}}}}
+	wait 0
+	send $INITED
+	note roots/list
+	send {"jsonrpc":"2.0","id":"aurarouter-roots-1","result":{"roots":[{"uri":"$root","name":"other"},{"uri":"file:///no/such/dir"}]}}
+	send $(call 1 "{\"task\":\"add two numbers\",\"language\":\"python\",\"write_to\":\"$BATS_TEST_TMPDIR/other root/add.py\"}")
+	send $(call 2 "{\"task\":\"x\",\"write_to\":\"$BATS_TEST_TMPDIR/third/x.py\"}")
+	send $(call 3 '{"task":"add two numbers","language":"python","write_to":"here.py"}')
+	wait 1
+	wait 2
+	wait 3
+	EOF
+	protocol_only
+	assert_equal "$(q '[m["id"] for m in notes("roots/list")]')" '["aurarouter-roots-1"]'
+	[[ $(text 1) == "Wrote $BATS_TEST_TMPDIR/other root/add.py: "* ]]
+	[[ $(head -1 "$BATS_TEST_TMPDIR/other root/add.py") == "def add("* ]]
+	[[ $(text 2) == "Refused: "*"outside the working directory and the client's roots"* ]]
+	[[ $(text 3) == "Wrote here.py: "* ]]
+}
+
+@test "roots: no roots/list without the client's roots capability" {
+	mcp <<-EOF
+	send $INIT
+	send $INITED
+	send {"jsonrpc":"2.0","method":"notifications/roots/list_changed"}
+	send $(ping 1)
+	wait 1
+	EOF
+	protocol_only
+	assert_equal "$(q 'notes("roots/list")')" '[]'
+}
