@@ -1076,19 +1076,6 @@ mcp_server_free(struct mcp_server *s)
 	free(s);
 }
 
-int
-mcp_server_busy(struct mcp_server *s)
-{
-	struct call *c;
-	int n = 0;
-
-	pthread_mutex_lock(&s->mu);
-	for (c = s->calls; c != NULL; c = c->next)
-		n++;
-	pthread_mutex_unlock(&s->mu);
-	return n;
-}
-
 /* -------------------------------------------------------------- stdio */
 
 /* stdout: every message one line, flushed, under a lock. */

@@ -72,9 +72,6 @@ struct mcp_server *mcp_server_new(const struct mcp_opts *opts,
 /* Cancels every live call (none is answered) and frees srv. */
 void mcp_server_free(struct mcp_server *srv);
 
-/* The number of tool calls queued or running, in every session. */
-int mcp_server_busy(struct mcp_server *srv);
-
 /* A new session of srv (not yet initialized); mcp_session_free() it. */
 struct mcp_session *mcp_session_new(struct mcp_server *srv);
 
