@@ -308,7 +308,7 @@ time.sleep(60)' "$port" >hold.out &
 		[ -s hold.out ] && break
 		sleep 0.1
 	done
-	sleep 0.5
+	sleep 1.5	# time for the server to accept both
 	run curl -s -m 10 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
 	    -H 'Accept: application/json, text/event-stream' --data-binary "$INIT" "$URL"
 	assert_output 000
