@@ -15,6 +15,10 @@
 #     the same record routed to the (instant) mock: a hit and a miss.
 # Figures 1 to 3 run with the cache off (AR_NO_CACHE=1: the same record
 # again would be a hit) and the ledger on, in a temporary directory.
+#  5. ar-mcp: the characters of the tools/call results the calling model
+#     reads for the examples' tasks, with the code in the result and with
+#     write_to (the mock's answers, so the code is short: real code is
+#     longer and saves more).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:-$here/../bin}" && pwd)
@@ -160,3 +164,36 @@ s_hit=$(best stream_hit)
 echo "cache, one record per process ($FILES runs): hit $((c_hit / FILES)) us, miss $((c_miss / FILES)) us, ratio $(ratio "$c_hit" "$c_miss")"
 echo "  of which starting ar-route (ar-route -h): $((c_floor / FILES)) us; the hit itself $(((c_hit - c_floor) / FILES)) us (target < 5 ms)"
 echo "cache, a stream of $N different records: hit $((s_hit / N)) us, miss $((s_miss / N)) us per record, ratio $(ratio "$s_hit" "$s_miss")"
+# 5. What the calling model reads: every result of ar-mcp for the
+# examples' tasks, as JSON, once with the code and once with write_to.
+mcp_chars() {
+	"$PY" - "$here/../examples/tasks" "$1" <<'PY' >mcp.script
+import glob, json, os, sys
+tasks, write = sorted(glob.glob(os.path.join(sys.argv[1], "*.task"))), sys.argv[2]
+print("send " + json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+      "params": {"protocolVersion": "2025-06-18", "capabilities": {}}}))
+for i, t in enumerate(tasks, 1):
+    args = {"task": open(t).read().strip(), "language": "python"}
+    if write == "1":
+        args.update(write_to=os.path.basename(t)[:-5] + ".py", overwrite=True)
+    print("send " + json.dumps({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+          "params": {"name": "intelligent_code_gen", "arguments": args}}))
+    print("wait %d" % i)
+PY
+	"$PY" "$here/mcp_client.py" -- "$bin/ar-mcp" <mcp.script |
+	    "$PY" -c '
+import json, sys
+n = c = k = 0
+for l in sys.stdin:
+    m = json.loads(l)
+    if isinstance(m, dict) and m.get("id", 0) != 0 and "result" in m:
+        n += 1
+        c += len(json.dumps(m["result"], separators=(",", ":"), ensure_ascii=False))
+        k += len(m["result"].get("structuredContent", {}).get("code", ""))
+print(n, c, k)'
+}
+read -r n_code c_code k_code < <(mcp_chars 0)
+read -r _ c_write _ < <(mcp_chars 1)
+echo "ar-mcp results for $n_code example tasks: without write_to the calling model reads $c_code characters"
+echo "  and writes the $k_code characters of code again into its own file write: $((c_code + k_code)) in all;"
+echo "  with write_to it reads $c_write and writes nothing: ratio $(ratio "$c_write" "$((c_code + k_code))")"
