@@ -796,3 +796,18 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	run --separate-stderr ar-mcp extra
 	assert_failure 2
 }
+
+@test "trust: a ./.env URL with the user's key fails the start with a message" {
+	unset OLLAMA_HOST
+	echo "OLLAMA_HOST=$MOCK_URL" >.env
+	mock_reset_log
+	mcp <<-EOF2
+	send $INIT
+	wait 0 5
+	EOF2
+	assert_equal "$(q 'meta("_exit")')" 2
+	assert_equal "$(q 'rpc')" "[]"
+	[[ $stderr == *"ar-mcp: ./.env sets OLLAMA_HOST, but the key GEMINI_API_KEY comes from the environment"* ]]
+	no_secret
+	assert_equal "$(mock_requests)" ""
+}
