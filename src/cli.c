@@ -3,8 +3,12 @@
  */
 #include <sys/prctl.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "err.h"
@@ -112,14 +116,41 @@ load(struct config *cfg, const struct given *g, size_t ng)
 	return rc;
 }
 
+/* Opens /dev/null on any of fds 0-2 that is closed, so that no file or
+ * socket opened later (curl's socketpair, the signal pipe) becomes
+ * standard input or output by accident. Returns 0, or -1 if that failed. */
+static int
+std_fds_open(void)
+{
+	int fd, got;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if ((got = open("/dev/null", O_RDWR)) != fd) {
+			if (got != -1)
+				close(got);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 {
-	struct given *g = xcalloc((size_t)argc + 1, sizeof *g);
+	struct given *g;
 	size_t ng = 0;
 	int rv;
 
 	log_init(c->prog);
+	memset(cfg, 0, sizeof *cfg);
+	if (std_fds_open() == -1) {
+		log_error("cannot open /dev/null on a closed standard "
+		    "descriptor");
+		return AR_EXIT_FAIL;
+	}
+	g = xcalloc((size_t)argc + 1, sizeof *g);
 	if ((rv = parse_flags(c, argc, argv, g, &ng)) < 0 &&
 	    load(cfg, g, ng) == -1)
 		rv = AR_EXIT_USAGE;
