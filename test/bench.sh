@@ -10,7 +10,10 @@
 #     posting the same $N bodies over one keep-alive connection: the
 #     overhead per record and the ratio;
 #  2. one file through `ar-prompt | ar-route -r` against one curl call;
-#  3. both backends refusing connections: time to the error record.
+#  3. both backends refusing connections: time to the error record;
+#  4. hostile nesting: a record nested 750000 deep through ar-prompt
+#     against a flat record of the same size, and a Gemini body of 64 KiB
+#     of "[" lines against a normal answer (both linear: ratio near 1).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:-$here/../bin}" && pwd)
@@ -112,3 +115,19 @@ echo "  with syntax checks: $((p_route_chk / FILES)) us per file; ratio $(ratio 
 
 t_ref=$(best refused)
 echo "both backends refusing: error record in $((t_ref / 1000)) ms (target < 50 ms)"
+
+"$PY" -c '
+import sys
+n = 750000
+open("deep.jsonl", "w").write("{\"task\":\"a\",\"d\":" + "[" * n + "]" * n + "}\n")
+open("flat.jsonl", "w").write("{\"task\":\"a\",\"d\":\"" + "x" * (2 * n) + "\"}\n")'
+prompt_deep() { "$bin/ar-prompt" <deep.jsonl; }
+prompt_flat() { "$bin/ar-prompt" <flat.jsonl; }
+gemini_deep() { "$bin/ar-gemini" -m deep <rec.json; }
+gemini_ok() { "$bin/ar-gemini" -m ok <rec.json; }
+t_deep=$(best prompt_deep)
+t_flat=$(best prompt_flat)
+echo "a record nested 750000 deep (1.5 MB): ar-prompt $((t_deep / 1000)) ms, a flat one $((t_flat / 1000)) ms; ratio $(ratio "$t_deep" "$t_flat") (target < 2)"
+g_deep=$(best gemini_deep)
+g_ok=$(best gemini_ok)
+echo "Gemini body of 64 KiB of '[' lines: ar-gemini $((g_deep / 1000)) ms, a normal answer $((g_ok / 1000)) ms; ratio $(ratio "$g_deep" "$g_ok") (target < 2)"

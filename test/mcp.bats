@@ -811,3 +811,16 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	no_secret
 	assert_equal "$(mock_requests)" ""
 }
+
+@test "a message nested 500000 deep gets -32700 at once and pings are answered" {
+	deep=$("${PYTHON3:-python3}" -c 'print("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\",\"params\":{\"d\":" + "[" * 500000 + "]" * 500000 + "}}")')
+	mcp <<-EOF
+	send $deep
+	send $(ping 1)
+	wait 1 20
+	EOF
+	protocol_only
+	assert_equal "$(q 'rpc[0]["error"]["code"]')" -32700
+	[[ $(q 'rpc[0]["error"]["message"]') == *"nesting deeper than 64"* ]]
+	assert_equal "$(q 'reply(1)["result"]')" '{}'
+}
