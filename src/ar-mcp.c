@@ -21,7 +21,7 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	struct ar_err e;
-	struct mcp_opts mo = { &cfg, { 0, 0, { 0, 1 } }, 0 };
+	struct mcp_opts mo = { &cfg, { 0, 0, { 0, 1, NULL } }, 0 };
 	const struct cli cli = {
 		STAGE,
 		"usage: ar-mcp [-hqVv] [--local-model model] "

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "err.h"
 #include "log.h"
 #include "record.h"
+#include "syntax.h"
 #include "xalloc.h"
 
 const struct cli_setting cli_route_settings[] = {
@@ -136,6 +138,32 @@ std_fds_open(void)
 	return 0;
 }
 
+/* SIGINT, SIGTERM, SIGHUP: the syntax checkers' process groups go too,
+ * then the signal does what it did. */
+static void
+on_fatal_signal(int sig)
+{
+	syntax_kill_all();
+	raise(sig);		/* SA_RESETHAND: the default action now */
+}
+
+static void
+kill_checkers_on_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)	/* nohup, a background job */
+			sigaction(sigs[i], &sa, NULL);
+}
+
 int
 cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 {
@@ -150,6 +178,7 @@ cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 		    "descriptor");
 		return AR_EXIT_FAIL;
 	}
+	kill_checkers_on_signals();
 	g = xcalloc((size_t)argc + 1, sizeof *g);
 	if ((rv = parse_flags(c, argc, argv, g, &ng)) < 0 &&
 	    load(cfg, g, ng) == -1)

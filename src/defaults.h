@@ -45,5 +45,6 @@
 #define AR_MAX_CONTEXT    (4u << 20)   /* all context of one prompt, bytes */
 #define AR_MAX_QUOTE      60           /* bytes of bad input quoted in errors */
 #define AR_SYNTAX_TIMEOUT_S 10.0       /* one syntax checker run */
+#define AR_SYNTAX_MEM_MB  1024         /* address space of a syntax checker, MiB */
 
 #endif

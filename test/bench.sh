@@ -13,7 +13,10 @@
 #  3. both backends refusing connections: time to the error record;
 #  4. hostile nesting: a record nested 750000 deep through ar-prompt
 #     against a flat record of the same size, and a Gemini body of 64 KiB
-#     of "[" lines against a normal answer (both linear: ratio near 1).
+#     of "[" lines against a normal answer (both linear: ratio near 1);
+#  5. the Python syntax check per record: $N records through ar-validate
+#     (one checker process per worker) against one python3 process per
+#     record, as before.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:-$here/../bin}" && pwd)
@@ -131,3 +134,24 @@ echo "a record nested 750000 deep (1.5 MB): ar-prompt $((t_deep / 1000)) ms, a f
 g_deep=$(best gemini_deep)
 g_ok=$(best gemini_ok)
 echo "Gemini body of 64 KiB of '[' lines: ar-gemini $((g_deep / 1000)) ms, a normal answer $((g_ok / 1000)) ms; ratio $(ratio "$g_deep" "$g_ok") (target < 2)"
+
+"$PY" -c '
+import json, sys
+code = "def add(a, b):\n    return a + b\n"
+open("code.py", "w").write(code)
+with open("py.jsonl", "w") as f:
+    for i in range(int(sys.argv[1])):
+        f.write(json.dumps({"id": i, "language": "python",
+                            "output": "```python\n" + code + "```"}) + "\n")' "$N"
+py_checked() { "$bin/ar-validate" -q <py.jsonl; }
+py_unchecked() { "$bin/ar-validate" -q --no-syntax-check <py.jsonl; }
+py_per_process() {
+	local i
+	for ((i = 0; i < N; i++)); do
+		python3 -c 'import sys; compile(open(sys.argv[1], "rb").read(), sys.argv[1], "exec", dont_inherit=True)' code.py
+	done
+}
+v_chk=$(best py_checked)
+v_no=$(best py_unchecked)
+v_old=$(best py_per_process)
+echo "python syntax check per record ($N records): $(awk -v a="$v_chk" -v b="$v_no" -v n="$N" 'BEGIN { printf "%.2f", (a - b) / n / 1000 }') ms (target < 5 ms); one python3 per record $(awk -v a="$v_old" -v n="$N" 'BEGIN { printf "%.2f", a / n / 1000 }') ms; ratio $(ratio "$v_old" "$((v_chk - v_no))")"

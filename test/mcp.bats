@@ -824,3 +824,30 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	[[ $(q 'rpc[0]["error"]["message"]') == *"nesting deeper than 64"* ]]
 	assert_equal "$(q 'reply(1)["result"]')" '{}'
 }
+
+@test "a cancelled call stops its syntax checker and logs no LOCAL answer" {
+	mkdir fakebin
+	printf '#!/bin/sh\nsleep 295.25 &\nsleep 295.5\n' >fakebin/python3
+	chmod +x fakebin/python3
+	# The driver's own python, run directly: a pyenv shim would put its
+	# own python3 first in the PATH ar-mcp gets.
+	PYTHON3=$("${PYTHON3:-python3}" -c 'import sys; print(sys.executable)')
+	export PYTHON3
+	export PATH="$PWD/fakebin:$PATH"
+	mcp -v <<-EOF
+	send $INIT
+	wait 0
+	send $INITED
+	send $(call 1 "$TASK")
+	exec for i in \$(seq 150); do pgrep -f 'sleep 295\.5' >/dev/null && break; sleep 0.1; done; pgrep -f 'sleep 295\.5' >/dev/null && echo started
+	send {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,"reason":"user"}}
+	exec for i in \$(seq 50); do pgrep -f 'sleep 295\.' >/dev/null || break; sleep 0.1; done; pgrep -f 'sleep 295\.' || echo gone
+	send $(ping 2)
+	wait 2
+	EOF
+	protocol_only
+	assert_equal "$(q '[m["_exec"] for m in lines if "_exec" in m]')" '["started\n","gone\n"]'
+	assert_equal "$(q 'reply(1)')" "0 replies to 1"
+	assert_equal "$(q 'reply(2)["result"]')" '{}'
+	[[ $stderr != *"⚡ [LOCAL]"* ]]
+}
