@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef __linux__
+#ifdef HAVE_LINUX_LANDLOCK_H
 #include <linux/landlock.h>
 #endif
 
@@ -77,7 +77,7 @@ sandbox_kill_all(void)
 
 /* ---- Landlock ------------------------------------------------------- */
 
-#if defined(__linux__) && defined(SYS_landlock_create_ruleset)
+#if defined(HAVE_LINUX_LANDLOCK_H) && defined(SYS_landlock_create_ruleset)
 #define LL_READ (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | \
 	LANDLOCK_ACCESS_FS_READ_DIR)
 #define LL_FILE (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE)
@@ -147,7 +147,7 @@ landlock_enter(int rfd)
 int
 sandbox_landlock_abi(const char **why)
 {
-	*why = "Landlock is Linux-only";
+	*why = "built without <linux/landlock.h>";
 	return 0;
 }
 
