@@ -851,3 +851,28 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	assert_equal "$(q 'reply(2)["result"]')" '{}'
 	[[ $stderr != *"⚡ [LOCAL]"* ]]
 }
+
+@test "SIGTERM to ar-mcp during a syntax check kills the checker's group" {
+	mkdir fakebin
+	printf '#!/bin/sh\nsleep 294.25 &\nsleep 294.5\n' >fakebin/python3
+	chmod +x fakebin/python3
+	PYTHON3=$("${PYTHON3:-python3}" -c 'import sys; print(sys.executable)')
+	export PYTHON3
+	export PATH="$PWD/fakebin:$PATH"
+	mcp <<-EOF
+	send $INIT
+	wait 0
+	send $INITED
+	send $(call 1 "$TASK")
+	exec for i in \$(seq 150); do pgrep -f 'sleep 294\.5' >/dev/null && break; sleep 0.1; done; pgrep -f 'sleep 294\.5' >/dev/null && echo started
+	signal TERM
+	EOF
+	assert_equal "$(q 'meta("_exit")')" 0
+	assert_equal "$(q '[m["_exec"] for m in lines if "_exec" in m]')" '["started\n"]'
+	for ((i = 0; i < 50; i++)); do
+		pgrep -f 'sleep 294\.' >/dev/null || break
+		sleep 0.1
+	done
+	run pgrep -f 'sleep 294\.'
+	assert_failure 1
+}
