@@ -869,6 +869,8 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	EOF
 	assert_equal "$(q 'meta("_exit")')" 0
 	assert_equal "$(q '[m["_exec"] for m in lines if "_exec" in m]')" '["started\n"]'
+	# Not after the checker's 10 s limit, as before: the stop cancels it.
+	assert_equal "$(q 'meta("_secs") < 8')" true
 	for ((i = 0; i < 50; i++)); do
 		pgrep -f 'sleep 294\.' >/dev/null || break
 		sleep 0.1
