@@ -107,7 +107,7 @@ over=$(awk -v a="$t_route" -v b="$t_curl" -v n="$N" 'BEGIN { printf "%.0f", (a -
 over_chk=$(awk -v a="$t_route_chk" -v b="$t_curl" -v n="$N" 'BEGIN { printf "%.0f", (a - b) / n }')
 echo "stream of $N records: ar-route $t_route us, curl keep-alive $t_curl us"
 echo "  overhead per record: $over us (target < 100 us); ratio $(ratio "$t_route" "$t_curl")"
-echo "  with syntax checks (python3 per record): $over_chk us per record; ratio $(ratio "$t_route_chk" "$t_curl")"
+echo "  with syntax checks (one python3 checker per worker): $over_chk us per record; ratio $(ratio "$t_route_chk" "$t_curl")"
 
 p_route=$(best per_file_route)
 p_route_chk=$(best per_file_route_checked)
