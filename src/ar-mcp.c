@@ -71,7 +71,7 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	struct ar_err e;
-	struct mcp_opts mo = { &cfg, { 0, 0, { 0, 1 } }, 0 };
+	struct mcp_opts mo = { &cfg, { 0, 0, { 0, 1, NULL } }, 0 };
 	struct mcp_http_opts ho = { NULL, NULL, 0, 0, 0, 0, print_url };
 	const struct cli cli = {
 		STAGE,

@@ -61,7 +61,7 @@ int
 main(int argc, char **argv)
 {
 	struct config cfg;
-	struct validate_opts opts = { 0, 1 };
+	struct validate_opts opts = { 0, 1, NULL };
 	const struct cli cli = {
 		STAGE,
 		"usage: ar-validate [-hqVv] [--min-chars N] [--no-syntax-check]",

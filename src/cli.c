@@ -3,13 +3,19 @@
  */
 #include <sys/prctl.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "err.h"
 #include "log.h"
 #include "record.h"
+#include "syntax.h"
 #include "xalloc.h"
 
 const struct cli_setting cli_route_settings[] = {
@@ -121,14 +127,68 @@ load(struct config *cfg, const char *const *uses, const struct given *g,
 	return rc;
 }
 
+/* Opens /dev/null on any of fds 0-2 that is closed, so that no file or
+ * socket opened later (curl's socketpair, the signal pipe) becomes
+ * standard input or output by accident. Returns 0, or -1 if that failed. */
+static int
+std_fds_open(void)
+{
+	int fd, got;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if ((got = open("/dev/null", O_RDWR)) != fd) {
+			if (got != -1)
+				close(got);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* SIGINT, SIGTERM, SIGHUP: the syntax checkers' process groups go too,
+ * then the signal does what it did. */
+static void
+on_fatal_signal(int sig)
+{
+	syntax_kill_all();
+	raise(sig);		/* SA_RESETHAND: the default action now */
+}
+
+static void
+kill_checkers_on_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)	/* nohup, a background job */
+			sigaction(sigs[i], &sa, NULL);
+}
+
 int
 cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 {
-	struct given *g = xcalloc((size_t)argc + 1, sizeof *g);
+	struct given *g;
 	size_t ng = 0;
 	int rv;
 
 	log_init(c->prog);
+	memset(cfg, 0, sizeof *cfg);
+	if (std_fds_open() == -1) {
+		log_error("cannot open /dev/null on a closed standard "
+		    "descriptor");
+		return AR_EXIT_FAIL;
+	}
+	kill_checkers_on_signals();
+	g = xcalloc((size_t)argc + 1, sizeof *g);
 	if ((rv = parse_flags(c, argc, argv, g, &ng)) < 0 &&
 	    load(cfg, c->uses, g, ng) == -1)
 		rv = AR_EXIT_USAGE;

@@ -21,10 +21,15 @@
 #include "log.h"
 #include "xalloc.h"
 
+/* The file in the working directory, which may come with a cloned
+ * repository. */
+#define DOTENV ".env"
+
 /* Values read from .env files, in the order they win. Written once by
  * config_load() before any thread starts; read-only afterwards. */
 static struct config_env file_env;
 static int files_loaded;
+static char user_file[4096];	/* the user's file, for messages */
 
 const char *
 config_env_get(const struct config_env *env, const char *name)
@@ -113,7 +118,7 @@ valid_name(const char *s)
 
 /* Adds one "KEY=VALUE" line; an earlier file's value wins. */
 static void
-parse_env_line(struct config_env *env, char *line)
+parse_env_line(struct config_env *env, char *line, int user)
 {
 	char *eq, *name, *value;
 
@@ -132,25 +137,21 @@ parse_env_line(struct config_env *env, char *line)
 	env->vars = xrealloc(env->vars, (env->n + 1) * sizeof *env->vars);
 	env->vars[env->n].name = xstrdup(name);
 	env->vars[env->n].value = xstrdup(value);
+	env->vars[env->n].user = user;
 	env->n++;
 }
 
-static int
-holds_key(const char *text)
-{
-	return strstr(text, "GOOGLE_API_KEY") != NULL ||
-	    strstr(text, "GEMINI_API_KEY") != NULL;
-}
+static int names_key(const char *text);
 
 /* One line as read (NUL-terminated; a NUL ends it early): adds its
  * setting to env. Returns 1 if the line names an API key variable. */
 static int
-env_line(struct config_env *env, const char *line)
+env_line(struct config_env *env, const char *line, int user)
 {
 	char *dup = xstrdup(line);
-	int keyed = holds_key(line);
+	int keyed = names_key(line);
 
-	parse_env_line(env, dup);
+	parse_env_line(env, dup, user);
 	free(dup);
 	return keyed;
 }
@@ -165,7 +166,7 @@ config_parse_env(struct config_env *env, const char *text, size_t len)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		buf_reset(&line);
 		buf_add(&line, p, (size_t)((nl != NULL ? nl : end) - p));
-		env_line(env, buf_str(&line));
+		env_line(env, buf_str(&line), 0);
 		p = nl != NULL ? nl + 1 : end;
 	}
 	buf_free(&line);
@@ -173,7 +174,7 @@ config_parse_env(struct config_env *env, const char *text, size_t len)
 
 /* Reads one .env file; a missing file is fine, an unreadable one is not. */
 static int
-load_env_file(const char *path, struct ar_err *e)
+load_env_file(const char *path, int user, struct ar_err *e)
 {
 	FILE *fp;
 	struct stat sb;
@@ -188,7 +189,7 @@ load_env_file(const char *path, struct ar_err *e)
 		    strerror(errno));
 	}
 	while (getline(&line, &cap, fp) != -1)
-		keyed |= env_line(&file_env, line);
+		keyed |= env_line(&file_env, line, user);
 	free(line);
 	if (keyed && fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 077))
 		log_error("warning: %s holds an API key and other users can "
@@ -204,13 +205,14 @@ load_env_files(struct ar_err *e)
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	int rv;
 
-	if (load_env_file(".env", e) == -1)
+	if (load_env_file(DOTENV, 0, e) == -1)
 		return -1;
 	if (xdg != NULL && *xdg == '/')
 		buf_printf(&path, "%s/aurarouter/env", xdg);
 	else if (home != NULL && *home != '\0')
 		buf_printf(&path, "%s/.config/aurarouter/env", home);
-	rv = path.len ? load_env_file(path.s, e) : 0;
+	snprintf(user_file, sizeof user_file, "%s", buf_str(&path));
+	rv = path.len ? load_env_file(path.s, 1, e) : 0;
 	buf_free(&path);
 	return rv;
 }
@@ -426,9 +428,18 @@ config_ollama_url(const char *value)
 }
 
 /* Every setting with a value of its own: its variable, where it lives in
- * struct config, and its bounds. One table serves the environment, the
- * .env files and the flags. */
-enum kind { K_STR, K_URL, K_HOST, K_LONG, K_DOUBLE, K_THINK, K_THINKING };
+ * struct config, its bounds and what it is to the trust rule. One table
+ * serves the environment, the .env files and the flags. K_KEY settings
+ * are read by load_key(), not by config_set(). */
+enum kind { K_STR, K_URL, K_HOST, K_LONG, K_DOUBLE, K_THINK, K_THINKING,
+	K_KEY };
+
+/* Marks: S_BACKEND_URL is where requests go, S_KEY a secret sent with
+ * them. A backend URL from ./.env is never used with a key from
+ * elsewhere (check_trust), so a new backend's URL and key get that rule
+ * by carrying these marks. */
+#define S_BACKEND_URL	0x1
+#define S_KEY		0x2
 
 struct setting {
 	const char *name;
@@ -436,6 +447,7 @@ struct setting {
 	size_t off;
 	double min, max;
 	const char *def;
+	unsigned marks;
 };
 
 /* The settings loaded only by the programs that use them. */
@@ -447,36 +459,55 @@ static const char *const opt_in[] = {
 
 #define F(m) offsetof(struct config, m)
 static const struct setting settings[] = {
-	{ "AR_CACHE_MAX_MB", K_DOUBLE, F(cache_max_mb), 0, 1e7, NULL },
-	{ "AR_CHECK", K_STR, F(check_cmd), 0, 0, NULL },
-	{ "AR_CHECK_TIMEOUT", K_DOUBLE, F(check_timeout), 0.001, 86400, NULL },
-	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL },
+	{ "AR_CACHE_MAX_MB", K_DOUBLE, F(cache_max_mb), 0, 1e7, NULL, 0 },
+	{ "AR_CHECK", K_STR, F(check_cmd), 0, 0, NULL, 0 },
+	{ "AR_CHECK_TIMEOUT", K_DOUBLE, F(check_timeout), 0.001, 86400, NULL,
+	    0 },
+	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL,
+	    0 },
 	{ "AR_CLOUD_THINKING", K_THINKING, F(cloud_thinking), -1,
-	    AR_MAX_THINKING_BUDGET, NULL },
+	    AR_MAX_THINKING_BUDGET, NULL, 0 },
 	{ "AR_FIRST_TOKEN_TIMEOUT", K_DOUBLE, F(first_token_timeout), 0.001,
-	    86400, NULL },
-	{ "AR_LEDGER", K_STR, F(ledger), 0, 0, NULL },
-	{ "AR_LOCAL_MODEL", K_STR, F(local_model), 0, 0, AR_DEFAULT_LOCAL_MODEL },
-	{ "AR_LOCAL_THINK", K_THINK, F(local_think), 0, 0, NULL },
-	{ "AR_MAX_CTX", K_LONG, F(max_ctx), 1, 16777216, NULL },
-	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, 1e9, NULL },
-	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, 1e6, NULL },
-	{ "AR_NO_CACHE", K_LONG, F(no_cache), 0, 1, NULL },
-	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL },
-	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS, NULL },
-	{ "AR_TIMEOUT", K_DOUBLE, F(timeout), 0.001, 86400, NULL },
+	    86400, NULL, 0 },
+	{ "AR_LEDGER", K_STR, F(ledger), 0, 0, NULL, 0 },
+	{ "AR_LOCAL_MODEL", K_STR, F(local_model), 0, 0, AR_DEFAULT_LOCAL_MODEL,
+	    0 },
+	{ "AR_LOCAL_THINK", K_THINK, F(local_think), 0, 0, NULL, 0 },
+	{ "AR_MAX_CTX", K_LONG, F(max_ctx), 1, 16777216, NULL, 0 },
+	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, 1e9, NULL, 0 },
+	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, 1e6, NULL, 0 },
+	{ "AR_NO_CACHE", K_LONG, F(no_cache), 0, 1, NULL, 0 },
+	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL, 0 },
+	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS, NULL, 0 },
+	{ "AR_TIMEOUT", K_DOUBLE, F(timeout), 0.001, 86400, NULL, 0 },
+	{ "GEMINI_API_KEY", K_KEY, F(api_key), 0, 0, NULL, S_KEY },
+	{ "GOOGLE_API_KEY", K_KEY, F(api_key), 0, 0, NULL, S_KEY },
 	{ "GOOGLE_GEMINI_BASE_URL", K_URL, F(gemini_base_url), 0, 0,
-	    AR_DEFAULT_GEMINI_BASE_URL },
-	{ "OLLAMA_HOST", K_HOST, F(ollama_url), 0, 0, "" },
+	    AR_DEFAULT_GEMINI_BASE_URL, S_BACKEND_URL },
+	{ "OLLAMA_HOST", K_HOST, F(ollama_url), 0, 0, "", S_BACKEND_URL },
 };
 #undef F
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+/* Nonzero if text mentions a key variable. */
+static int
+names_key(const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if ((settings[i].marks & S_KEY) &&
+		    strstr(text, settings[i].name) != NULL)
+			return 1;
+	return 0;
+}
 
 static const struct setting *
 find_setting(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
+	for (i = 0; i < NSETTINGS; i++)
 		if (strcmp(settings[i].name, name) == 0)
 			return &settings[i];
 	return NULL;
@@ -544,7 +575,7 @@ config_set(struct config *cfg, const char *name, const char *value,
 	double d;
 	long l;
 
-	if (s == NULL)
+	if (s == NULL || s->kind == K_KEY)
 		return err_set(e, AR_E_CONFIG, "unknown setting %s", name);
 	p = (char *)cfg + s->off;
 	if (s->kind == K_STR && *value == '\0')
@@ -581,6 +612,8 @@ config_set(struct config *cfg, const char *name, const char *value,
 		return set_think((char **)p, value, what, e);
 	case K_THINKING:
 		return set_thinking(s, (char **)p, value, what, e);
+	case K_KEY:
+		break;
 	}
 	return 0;
 }
@@ -598,7 +631,7 @@ set_defaults(struct config *cfg)
 	cfg->repairs = AR_DEFAULT_REPAIRS;
 	cfg->check_timeout = AR_DEFAULT_CHECK_TIMEOUT;
 	cfg->cache_max_mb = AR_DEFAULT_CACHE_MAX_MB;
-	for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
+	for (i = 0; i < NSETTINGS; i++)
 		if (settings[i].def != NULL)
 			config_set(cfg, settings[i].name, settings[i].def,
 			    settings[i].name, NULL);
@@ -656,6 +689,69 @@ setting_value(const char *name)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
+/* Where the value of a setting comes from. */
+enum origin { O_UNSET, O_FLAG, O_ENVIRON, O_DOTENV, O_USER_FILE };
+
+static enum origin
+origin_of(const char *name, const char *const *skip)
+{
+	const char *v;
+	size_t i;
+
+	if (skipped(skip, name))
+		return O_FLAG;
+	if ((v = getenv(name)) != NULL && *v != '\0')
+		return O_ENVIRON;
+	for (i = 0; i < file_env.n; i++)
+		if (strcmp(file_env.vars[i].name, name) == 0) {
+			if (*file_env.vars[i].value == '\0')
+				return O_UNSET;
+			return file_env.vars[i].user ? O_USER_FILE : O_DOTENV;
+		}
+	return O_UNSET;
+}
+
+/* The first key set outside ./.env, or NULL. */
+static const struct setting *
+foreign_key(enum origin *o)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		if (!(settings[i].marks & S_KEY))
+			continue;
+		*o = origin_of(settings[i].name, NULL);
+		if (*o == O_ENVIRON || *o == O_USER_FILE)
+			return &settings[i];
+	}
+	return NULL;
+}
+
+/* The trust rule: a backend URL that ./.env sets (a cloned repository can
+ * ship one) is never used with a key from the environment or the user's
+ * file. Returns 0, or -1 with e naming the file and both variables. */
+static int
+check_trust(const char *const *skip, struct ar_err *e)
+{
+	const struct setting *key;
+	enum origin o;
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		if (!(settings[i].marks & S_BACKEND_URL) ||
+		    origin_of(settings[i].name, skip) != O_DOTENV ||
+		    (key = foreign_key(&o)) == NULL)
+			continue;
+		return err_set(e, AR_E_CONFIG, "./%s sets %s, but the key %s "
+		    "comes from %s: a URL from ./%s is never sent a key from "
+		    "elsewhere (put the key in ./%s too, or set %s in the "
+		    "environment)", DOTENV, settings[i].name, key->name,
+		    o == O_ENVIRON ? "the environment" : user_file, DOTENV,
+		    DOTENV, settings[i].name);
+	}
+	return 0;
+}
+
 int
 config_load_except(struct config *cfg, const char *const *skip,
     struct ar_err *e)
@@ -685,10 +781,13 @@ config_load_for(struct config *cfg, const char *const *skip,
 		if (load_env_files(e) == -1)
 			return -1;
 	}
+	if (check_trust(skip, e) == -1)
+		return -1;
 	set_defaults(cfg);
 	load_key(cfg);
-	for (i = 0; i < sizeof settings / sizeof settings[0]; i++) {
-		if (skipped(skip, settings[i].name) ||
+	for (i = 0; i < NSETTINGS; i++) {
+		if (settings[i].kind == K_KEY ||
+		    skipped(skip, settings[i].name) ||
 		    !used(uses, &settings[i]) ||
 		    (v = setting_value(settings[i].name)) == NULL)
 			continue;

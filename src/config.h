@@ -2,7 +2,10 @@
  * config.h - settings from flags, the environment and .env files.
  *
  * Precedence: flags > environment > ./.env > $XDG_CONFIG_HOME/aurarouter/env
- * (default ~/.config/aurarouter/env) > defaults.h. .env lines are
+ * (default ~/.config/aurarouter/env) > defaults.h. A backend URL set by
+ * ./.env (which may come with a cloned repository) is never used with an
+ * API key from the environment or the user's file: config_load() refuses
+ * that with a configuration error. .env lines are
  * KEY=VALUE, with '#' comments, optional single or double quotes and an
  * optional "export " prefix. Files never change the process environment.
  */
@@ -89,6 +92,7 @@ char *config_ollama_url(const char *host);
 struct config_env_var {
 	char *name;
 	char *value;
+	int user;	/* nonzero: from the user's own file, not ./.env */
 };
 struct config_env {
 	struct config_env_var *vars;

@@ -318,22 +318,34 @@ gemini_not_sse(struct gemini_stream *st)
 }
 
 /* Collects a raw (not data:-prefixed) JSON object, e.g. {"error":...},
- * until it parses. */
+ * until its brackets close, then parses it once: each line is scanned
+ * once, so a long body costs linear time. */
 static int
 gemini_raw_line(struct gemini_stream *st, const char *line, size_t len)
 {
+	struct json_nest *n = &st->raw_nest;
 	struct json_error je;
 	struct json *v;
+	char m[80];
 	int rc;
 
 	buf_add(&st->raw, line, len);
 	buf_addc(&st->raw, '\n');
-	if (st->raw.len > AR_MAX_ERROR_BODY)
+	json_nest_feed(n, line, len);
+	if (n->deep) {
+		snprintf(m, sizeof m, "Gemini sent JSON nested deeper than %d "
+		    "levels", AR_MAX_DEPTH);
+		return gemini_stop(st, AR_E_BAD_RESPONSE, m);
+	}
+	if (st->raw.len > AR_MAX_ERROR_BODY || n->unbalanced)
 		return gemini_not_sse(st);
+	if (n->depth > 0)
+		return 0;	/* not complete yet */
 	if ((v = json_parse(st->raw.s, st->raw.len, AR_MAX_ERROR_BODY,
 	    &je)) == NULL)
-		return 0;	/* not complete yet */
+		return gemini_not_sse(st);
 	buf_reset(&st->raw);
+	memset(n, 0, sizeof *n);
 	rc = gemini_event(st, v);
 	json_free(v);
 	return rc;

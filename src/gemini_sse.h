@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "gen.h"
+#include "json.h"
 
 /* Why one try failed, and whether another try may help. */
 struct gemini_fail {
@@ -35,6 +36,7 @@ struct gemini_stream {
 	struct buf data;		/* data lines of the pending event */
 	int has_data;
 	struct buf raw;			/* a raw JSON object, spread over lines */
+	struct json_nest raw_nest;	/* its nesting, to know when it ends */
 	long events;			/* events that carried text */
 	int candidates;			/* some event had candidates */
 	char block[64];			/* promptFeedback.blockReason */

@@ -60,6 +60,26 @@ struct json_error {
 struct json *json_parse(const char *s, size_t len, size_t max,
     struct json_error *err);
 
+/*
+ * The nesting of JSON text, scanned in one linear pass that may be fed in
+ * pieces: brackets outside strings, a string's escapes skipped. It decides
+ * the depth limit before any tokenizer runs (jsmn's parent links cost
+ * O(depth) per closing bracket) and tells when a value spread over lines
+ * is complete. Start it zeroed ({ 0 }).
+ */
+struct json_nest {
+	size_t depth;		/* containers open now */
+	size_t off;		/* bytes fed so far */
+	size_t deep_at;		/* offset of the first bracket past the limit */
+	int deep;		/* the nesting passed AR_MAX_DEPTH */
+	int unbalanced;		/* a closing bracket without an open one */
+	int opened;		/* some container was opened */
+	int in_str, esc;
+};
+
+/* Feeds s[0..len); stops looking once deep or unbalanced is set. */
+void json_nest_feed(struct json_nest *n, const char *s, size_t len);
+
 /* Constructors: each returns a new value owned by the caller. */
 struct json *json_null(void);
 struct json *json_bool(int b);

@@ -647,6 +647,53 @@ jsmn_failed(struct parser *p, int r, const jsmn_parser *jp)
 		unexpected(p, pos);
 }
 
+void
+json_nest_feed(struct json_nest *n, const char *s, size_t len)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; i < len && !n->deep && !n->unbalanced; i++) {
+		c = s[i];
+		if (n->in_str) {
+			if (n->esc)
+				n->esc = 0;
+			else if (c == '\\')
+				n->esc = 1;
+			else if (c == '"')
+				n->in_str = 0;
+		} else if (c == '"') {
+			n->in_str = 1;
+		} else if (c == '[' || c == '{') {
+			n->opened = 1;
+			if (++n->depth > AR_MAX_DEPTH) {
+				n->deep = 1;
+				n->deep_at = n->off + i;
+			}
+		} else if (c == ']' || c == '}') {
+			if (n->depth == 0)
+				n->unbalanced = 1;
+			else
+				n->depth--;
+		}
+	}
+	n->off += len;
+}
+
+/* Refuses nesting past AR_MAX_DEPTH in one linear pass, before jsmn,
+ * whose closing brackets walk the chain of open ones. */
+static int
+check_depth(struct parser *p)
+{
+	struct json_nest n = { 0 };
+
+	json_nest_feed(&n, p->s, p->len);
+	if (!n.deep)
+		return 0;
+	perr(p->err, n.deep_at, "nesting deeper than %d", AR_MAX_DEPTH);
+	return -1;
+}
+
 /*
  * Runs jsmn over the whole input: a first pass counts the tokens, the
  * second fills them (growing the array on JSMN_ERROR_NOMEM, should the
@@ -738,7 +785,7 @@ json_parse(const char *s, size_t len, size_t max, struct json_error *err)
 	}
 	if (s[pos] != '[' && s[pos] != '{')
 		v = parse_scalar(&p, &pos);
-	else if (tokenize(&p) == 0)
+	else if (check_depth(&p) == 0 && tokenize(&p) == 0)
 		v = walk(&p, &pos, 0);
 	if (v != NULL && (pos = skip_ws(s, len, pos)) != len) {
 		perr(err, pos, "trailing data after JSON value");

@@ -288,6 +288,7 @@ try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 	struct gen_request rq = { j->sys, j->prompt, on_tokens, &pr,
 	    h != NULL ? h->cancel : NULL };
 	struct gen_result *res = &j->res;
+	struct validate_opts vo = r->opts->vopts;
 	const char *lang = NULL, *finish;
 	struct ar_err ign;
 	double t0 = clock_now_ms();
@@ -310,8 +311,9 @@ try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 	record_opt_str(j->rec, "language", &lang, &ign);
 	finish = res->finish[0] != '\0' ? res->finish : NULL;
 	snprintf(a->finish, sizeof a->finish, "%s", res->finish);
+	vo.cancel = rq.cancel;	/* a cancelled call stops its checker */
 	validate_output(res->output.s ? res->output.s : "", res->output.len,
-	    lang, finish, &r->opts->vopts, &a->vr);
+	    lang, finish, &vo, &a->vr);
 	check_validate(r->cfg->check_cmd, r->cfg->check_timeout, lang, &a->vr);
 	a->answered = 1;
 	a->in_tok = res->input_tokens;

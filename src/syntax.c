@@ -1,17 +1,20 @@
 /*
  * syntax.c - the syntax checkers: the first of a language's checkers found
- * in PATH runs without a shell on a temporary file holding the code, with
- * stdin from /dev/null, its output captured (bounded), no API key in its
- * environment, in its own process group, killed at the time limit.
+ * in PATH runs without a shell (sandbox.c: own process group, no API key,
+ * limits, Landlock), the code on its standard input, its output captured
+ * (bounded). Python and JavaScript checkers stay up, one per thread, and
+ * take one answer after the other: "LEN\n" and the code in, "\036AR
+ * STATUS LEN\n" and the message out.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,48 +23,125 @@
 #include "clock.h"
 #include "defaults.h"
 #include "log.h"
+#include "sandbox.h"
 #include "syntax.h"
 #include "xalloc.h"
 
-extern char **environ;
-
 #define SYNTAX_OUT_MAX	4096		/* bytes of checker output kept */
+#define SYNTAX_REPLY_MAX 65536		/* a server's reply, noise included */
+#define SYNTAX_POLL_MS	50		/* cancel is looked at this often */
 
-/* Stands for the temporary file in a checker's argv. */
-static const char syntax_file_arg[] = "FILE";
-#define SYNTAX_FILE syntax_file_arg
+/* The reply header of a checker server. */
+#define SYNTAX_MAGIC	"\036AR "
 
-#define SYNTAX_PY_CHECK \
-	"import sys\n" \
-	"p = sys.argv[1]\n" \
-	"try:\n" \
-	"    compile(open(p, 'rb').read(), p, 'exec', dont_inherit=True)\n" \
-	"except (SyntaxError, ValueError) as e:\n" \
-	"    sys.stderr.write('%s:%s: %s: %s\\n' % (p, " \
-	"getattr(e, 'lineno', None) or '?', type(e).__name__, " \
-	"getattr(e, 'msg', None) or e))\n" \
-	"    sys.exit(1)\n"
+/* Python: compile() each answer, as `python3 -c` did per file. The CPU
+ * limit is moved up before each answer, so it bounds each one. */
+#define SYNTAX_PY_SERVER \
+	"import resource, sys\n" \
+	"r, w, lim = sys.stdin.buffer, sys.stdout.buffer, int(sys.argv[1])\n" \
+	"while True:\n" \
+	"    h = r.readline()\n" \
+	"    if not h:\n" \
+	"        break\n" \
+	"    src = r.read(int(h))\n" \
+	"    u = resource.getrusage(resource.RUSAGE_SELF)\n" \
+	"    resource.setrlimit(resource.RLIMIT_CPU, " \
+	"(int(u.ru_utime + u.ru_stime) + lim, resource.RLIM_INFINITY))\n" \
+	"    st, msg = 0, ''\n" \
+	"    try:\n" \
+	"        compile(src, '<code>', 'exec', dont_inherit=True)\n" \
+	"    except MemoryError:\n" \
+	"        st, msg = 2, 'MemoryError'\n" \
+	"    except Exception as e:\n" \
+	"        st, msg = 1, '<code>:%s: %s: %s' % (getattr(e, 'lineno', " \
+	"None) or '?', type(e).__name__, getattr(e, 'msg', None) or e)\n" \
+	"    m = msg.encode('utf-8', 'replace')\n" \
+	"    w.write(b'\\036AR %d %d\\n' % (st, len(m)) + m)\n" \
+	"    w.flush()\n"
+
+/* JavaScript: a script is compiled as node --check does (CommonJS, in
+ * the module wrapper); code with import or export lines as a module. */
+#define SYNTAX_JS_SERVER \
+	"const vm = require('vm'), wrap = require('module').wrap;\n" \
+	"let buf = Buffer.alloc(0);\n" \
+	"function check(src) {\n" \
+	"  try {\n" \
+	"    if (/^(import[ {]|export )/m.test(src))\n" \
+	"      new vm.SourceTextModule(src, { identifier: '<code>' });\n" \
+	"    else\n" \
+	"      new vm.Script(wrap(src), { filename: '<code>' });\n" \
+	"    return [0, ''];\n" \
+	"  } catch (e) {\n" \
+	"    const m = /<code>:(\\d+)/.exec(String(e.stack));\n" \
+	"    return [1, '<code>:' + (m ? m[1] : '?') + ': ' + e.name + ': ' +" \
+	" e.message];\n" \
+	"  }\n" \
+	"}\n" \
+	"process.stdin.on('data', (d) => {\n" \
+	"  buf = Buffer.concat([buf, d]);\n" \
+	"  for (;;) {\n" \
+	"    const nl = buf.indexOf(10);\n" \
+	"    if (nl < 0) return;\n" \
+	"    const n = Number(buf.subarray(0, nl).toString());\n" \
+	"    if (buf.length < nl + 1 + n) return;\n" \
+	"    const [st, msg] = check(buf.subarray(nl + 1, nl + 1 + n)" \
+	".toString());\n" \
+	"    buf = buf.subarray(nl + 1 + n);\n" \
+	"    const m = Buffer.from(msg);\n" \
+	"    process.stdout.write('\\x1eAR ' + st + ' ' + m.length + '\\n');\n" \
+	"    process.stdout.write(m);\n" \
+	"  }\n" \
+	"});\n"
+
+/* Stands for the time limit in a server's argv. */
+static const char syntax_limit_arg[] = "LIMIT";
+#define SYNTAX_LIMIT syntax_limit_arg
 
 struct checker {
 	const char *lang;
-	const char *suffix;
 	const char *progs[4];		/* the first found in PATH is used */
 	const char *args[6];		/* after the program name */
+	const char *name0;		/* argv[0] if not the program's name:
+					 * shells name the code by it */
+	int server;			/* index + 1 of its per-thread server */
 };
 
 static const struct checker checkers[] = {
-	{ "c", ".c", { "cc", "gcc", "clang", NULL },
-	    { "-fsyntax-only", "-x", "c", SYNTAX_FILE, NULL } },
-	{ "cpp", ".cpp", { "c++", "g++", "clang++", NULL },
-	    { "-fsyntax-only", "-x", "c++", SYNTAX_FILE, NULL } },
-	{ "python", ".py", { "python3", NULL },
-	    { "-c", SYNTAX_PY_CHECK, SYNTAX_FILE, NULL } },
-	{ "sh", ".sh", { "sh", NULL }, { "-n", SYNTAX_FILE, NULL } },
-	{ "bash", ".sh", { "bash", NULL }, { "-n", SYNTAX_FILE, NULL } },
-	{ "zsh", ".zsh", { "zsh", NULL }, { "-n", SYNTAX_FILE, NULL } },
-	{ "javascript", ".js", { "node", "nodejs", NULL },
-	    { "--check", SYNTAX_FILE, NULL } },
+	{ "c", { "cc", "gcc", "clang", NULL },
+	    { "-fsyntax-only", "-x", "c", "-", NULL }, NULL, 0 },
+	{ "cpp", { "c++", "g++", "clang++", NULL },
+	    { "-fsyntax-only", "-x", "c++", "-", NULL }, NULL, 0 },
+	{ "python", { "python3", NULL },
+	    { "-c", SYNTAX_PY_SERVER, SYNTAX_LIMIT, NULL }, NULL, 1 },
+	{ "sh", { "sh", NULL }, { "-n", NULL }, "<code>", 0 },
+	{ "bash", { "bash", NULL }, { "-n", NULL }, "<code>", 0 },
+	{ "zsh", { "zsh", NULL }, { "-n", NULL }, "<code>", 0 },
+	{ "javascript", { "node", "nodejs", NULL },
+	    { "--experimental-vm-modules", "-e", SYNTAX_JS_SERVER, NULL },
+	    NULL, 2 },
 };
+#define NSERVERS 2
+
+/* What a checker may read besides the code: the system's toolchain
+ * directories, and the tree its program lives in (filled per checker). */
+static const char *const system_dirs[] = {
+	"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin",
+	"/etc/ld.so.cache", "/etc/alternatives", "/etc/ssl/openssl.cnf",
+	"/dev/null", "/dev/urandom",
+};
+#define NSYSTEM (sizeof system_dirs / sizeof system_dirs[0])
+
+void
+syntax_kill_all(void)
+{
+	sandbox_kill_all();
+}
+
+static int
+is_cancelled(const volatile int *cancel)
+{
+	return cancel != NULL && __atomic_load_n(cancel, __ATOMIC_ACQUIRE);
+}
 
 /* The full path of an executable prog found in $PATH, owned; or NULL. */
 static char *
@@ -93,207 +173,6 @@ syntax_which(const char *prog)
 	return NULL;
 }
 
-/* The child's environment: ours, less any API key, in the C locale.
- * The array is owned; its strings are borrowed. */
-static char **
-syntax_env(void)
-{
-	char **env;
-	size_t i, n = 0;
-
-	for (i = 0; environ != NULL && environ[i] != NULL; i++)
-		;
-	env = xcalloc(i + 2, sizeof *env);
-	for (i = 0; environ != NULL && environ[i] != NULL; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t k = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-
-		if (memmem(environ[i], k, "API_KEY", 7) != NULL ||
-		    (k == 6 && !memcmp(environ[i], "LC_ALL", 6)))
-			continue;
-		env[n++] = environ[i];
-	}
-	env[n++] = "LC_ALL=C";
-	env[n] = NULL;
-	return env;
-}
-
-/* Reads fd until EOF or the deadline (ms), keeping SYNTAX_OUT_MAX bytes.
- * Returns 0 at EOF, 1 at the deadline. */
-static int
-syntax_drain(int fd, struct buf *out, double deadline)
-{
-	struct pollfd pfd;
-	char tmp[4096];
-	double left;
-	ssize_t n;
-	int r;
-
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	for (;;) {
-		if ((left = deadline - clock_now_ms()) <= 0)
-			return 1;
-		r = poll(&pfd, 1, (int)left + 1);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r == 0 ? 1 : 0;
-		n = read(fd, tmp, sizeof tmp);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return 0;
-		if (out->len < SYNTAX_OUT_MAX)
-			buf_add(out, tmp, (size_t)n < SYNTAX_OUT_MAX - out->len ?
-			    (size_t)n : SYNTAX_OUT_MAX - out->len);
-	}
-}
-
-/* Waits for pid until the deadline (ms). Returns 0 (status set) or 1. */
-static int
-syntax_wait(pid_t pid, int *status, double deadline)
-{
-	pid_t r;
-
-	for (;;) {
-		r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r == -1 && errno != EINTR) {
-			*status = -1;
-			return 0;
-		}
-		if (clock_now_ms() >= deadline)
-			return 1;
-		usleep(10000);
-	}
-}
-
-static int
-syntax_spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr,
-    int outfd)
-{
-	sigset_t none, def;
-
-	posix_spawn_file_actions_init(fa);
-	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(fa, outfd, 1);
-	posix_spawn_file_actions_adddup2(fa, outfd, 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
-	posix_spawn_file_actions_addclosefrom_np(fa, 3);
-#endif
-	posix_spawnattr_init(attr);
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGTERM);
-	posix_spawnattr_setsigmask(attr, &none);
-	posix_spawnattr_setsigdefault(attr, &def);
-	posix_spawnattr_setpgroup(attr, 0);
-	return posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-}
-
-/* fd itself when it is above stderr, else a close-on-exec copy that is
- * (so the child's dup2 onto 0, 1 and 2 cannot clobber it). */
-static int
-syntax_high_fd(int fd)
-{
-	int n;
-
-	if (fd > 2)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	close(fd);
-	return n;
-}
-
-/*
- * Runs path with argv (no shell), stdin from /dev/null, stdout and stderr
- * into out. Returns 0 when it finished (*status from waitpid), 1 when it
- * ran out of time (killed), -1 when it could not be started.
- */
-static int
-syntax_run(const char *path, char *const argv[], struct buf *out, int *status)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	double deadline = clock_now_ms() + AR_SYNTAX_TIMEOUT_S * 1e3;
-	char **env;
-	pid_t pid;
-	int fds[2], rc, late;
-
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		return -1;
-	fds[0] = syntax_high_fd(fds[0]);
-	fds[1] = syntax_high_fd(fds[1]);
-	if (fds[0] == -1 || fds[1] == -1) {
-		if (fds[0] != -1)
-			close(fds[0]);
-		if (fds[1] != -1)
-			close(fds[1]);
-		return -1;
-	}
-	syntax_spawn_setup(&fa, &attr, fds[1]);
-	env = syntax_env();
-	rc = posix_spawn(&pid, path, &fa, &attr, argv, env);
-	free(env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(fds[1]);
-	if (rc != 0) {
-		close(fds[0]);
-		return -1;
-	}
-	late = syntax_drain(fds[0], out, deadline);
-	close(fds[0]);
-	if (!late)
-		late = syntax_wait(pid, status, deadline);
-	if (late) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		while (waitpid(pid, status, 0) == -1 && errno == EINTR)
-			;
-	}
-	return late;
-}
-
-/* Writes s[0..len) and a newline to a new temporary file with suffix;
- * returns its fd-less path (owned) or NULL. */
-static char *
-syntax_tempfile(const char *s, size_t len, const char *suffix)
-{
-	const char *dir = getenv("TMPDIR");
-	struct buf b = BUF_INIT;
-	size_t off = 0;
-	ssize_t n;
-	int fd;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	buf_printf(&b, "%s/ar-validate-XXXXXX%s", dir, suffix);
-	if ((fd = mkostemps(b.s, (int)strlen(suffix), O_CLOEXEC)) == -1) {
-		buf_free(&b);
-		return NULL;
-	}
-	while (off <= len) {
-		n = off < len ? write(fd, s + off, len - off) : write(fd, "\n", 1);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	if (close(fd) == -1 || off <= len) {
-		unlink(b.s);
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
-
 static const struct checker *
 syntax_checker_for(const char *lang, char **path)
 {
@@ -310,22 +189,194 @@ syntax_checker_for(const char *lang, char **path)
 	return NULL;
 }
 
-/* node reads a .js file as CommonJS; ES module syntax needs .mjs. */
-static const char *
-syntax_suffix(const struct checker *c, const char *code)
+/* The directory two levels above p ("/usr" for /usr/bin/cc), owned; NULL
+ * when that is the root. */
+static char *
+syntax_prefix(const char *p)
 {
-	const char *p;
+	char *s = xstrdup(p), *slash;
+	int up;
 
-	if (strcmp(c->lang, "javascript") != 0)
-		return c->suffix;
-	for (p = code; p != NULL; p = strchr(p, '\n')) {
-		p += *p == '\n';
-		if (!strncmp(p, "import ", 7) || !strncmp(p, "export ", 7) ||
-		    !strncmp(p, "import{", 7))
-			return ".mjs";
+	for (up = 0; up < 2; up++)
+		if ((slash = strrchr(s, '/')) != NULL)
+			*slash = '\0';
+	if (*s == '\0' || s[0] != '/') {
+		free(s);
+		return NULL;
 	}
-	return c->suffix;
+	return s;
 }
+
+/* A checker to run: its path, argv and what it may read. */
+struct launch {
+	char *argv[8];
+	const char *dirs[NSYSTEM + 3];
+	char *own[2];			/* owned entries of dirs */
+	char limit[16];
+};
+
+static void
+launch_init(struct launch *l, const struct checker *c, const char *path)
+{
+	char real[PATH_MAX];
+	size_t i, k = 0, d = 0;
+
+	memset(l, 0, sizeof *l);
+	snprintf(l->limit, sizeof l->limit, "%d", (int)AR_SYNTAX_TIMEOUT_S);
+	l->argv[k++] = (char *)(c->name0 ? c->name0 : strrchr(path, '/') + 1);
+	for (i = 0; c->args[i] != NULL; i++)
+		l->argv[k++] = c->args[i] == SYNTAX_LIMIT ? l->limit :
+		    (char *)c->args[i];
+	l->argv[k] = NULL;
+	for (i = 0; i < NSYSTEM; i++)
+		l->dirs[d++] = system_dirs[i];
+	if ((l->own[0] = syntax_prefix(path)) != NULL)
+		l->dirs[d++] = l->own[0];
+	if (realpath(path, real) != NULL &&
+	    (l->own[1] = syntax_prefix(real)) != NULL)
+		l->dirs[d++] = l->own[1];
+	l->dirs[d] = NULL;
+}
+
+static void
+launch_free(struct launch *l)
+{
+	free(l->own[0]);
+	free(l->own[1]);
+}
+
+/* Starts checker c at path. Returns 0 or -1. */
+static int
+syntax_start(const struct checker *c, const char *path, int cpu_limit,
+    struct sandbox_proc *sp)
+{
+	struct launch l;
+	struct sandbox_opts o;
+	const char *why;
+	int confined, rc;
+
+	launch_init(&l, c, path);
+	o.read_dirs = l.dirs;
+	o.mem_mb = AR_SYNTAX_MEM_MB;
+	o.cpu_s = cpu_limit ? (long)AR_SYNTAX_TIMEOUT_S : 0;
+	rc = sandbox_start(path, l.argv, &o, sp, &confined, &why);
+	launch_free(&l);
+	if (rc == -1)
+		log_debug("syntax checker %s: %s", path, why);
+	else if (!confined)
+		log_debug("syntax checker %s runs with limits but unconfined: "
+		    "%s", path, why);
+	return rc;
+}
+
+/* ---- talking to a checker ------------------------------------------- */
+
+enum xfer { X_DONE, X_EOF, X_LATE, X_CANCELLED };
+
+/* Whether out holds a whole server reply. */
+static int
+reply_whole(const struct buf *out, size_t *at, int *st, size_t *mlen)
+{
+	const char *h, *nl;
+	unsigned long n;
+
+	if (out->len == 0 ||
+	    (h = memmem(out->s, out->len, SYNTAX_MAGIC, 4)) == NULL ||
+	    (nl = memchr(h, '\n', out->len - (size_t)(h - out->s))) == NULL ||
+	    sscanf(h + 4, "%d %lu", st, &n) != 2)
+		return 0;
+	*at = (size_t)(nl + 1 - out->s);
+	*mlen = n;
+	return out->len - *at >= n;
+}
+
+/*
+ * Writes in[0..inlen) to sp->in (shutting it afterwards when shut), and
+ * reads sp->out into out (at most max bytes kept) until a whole reply
+ * (server) or EOF, the deadline (ms) or cancel.
+ */
+static enum xfer
+syntax_xfer(struct sandbox_proc *sp, const char *in, size_t inlen, int shut,
+    int server, struct buf *out, size_t max, double deadline,
+    const volatile int *cancel)
+{
+	struct pollfd p[2];
+	char tmp[4096];
+	size_t off = 0, at, mlen;
+	double left;
+	ssize_t n;
+	int st, np;
+
+	if (inlen == 0 && shut)
+		shutdown(sp->in, SHUT_WR);
+	for (;;) {
+		if (is_cancelled(cancel))
+			return X_CANCELLED;
+		if ((left = deadline - clock_now_ms()) <= 0)
+			return X_LATE;
+		p[0].fd = sp->out;
+		p[0].events = POLLIN;
+		np = 1;
+		if (off < inlen) {
+			p[1].fd = sp->in;
+			p[1].events = POLLOUT;
+			np = 2;
+		}
+		if (poll(p, (nfds_t)np, left < SYNTAX_POLL_MS ? (int)left + 1 :
+		    SYNTAX_POLL_MS) == -1 && errno != EINTR)
+			return X_EOF;
+		if (np == 2 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			n = send(sp->in, in + off, inlen - off,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n > 0 && (off += (size_t)n) == inlen && shut)
+				shutdown(sp->in, SHUT_WR);
+			if (n == -1 && errno != EINTR && errno != EAGAIN)
+				off = inlen;	/* it died: read what it said */
+		}
+		if (!(p[0].revents & (POLLIN | POLLERR | POLLHUP)))
+			continue;
+		if ((n = read(sp->out, tmp, sizeof tmp)) == -1 &&
+		    (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return X_EOF;
+		if (out->len < max)
+			buf_add(out, tmp, (size_t)n < max - out->len ?
+			    (size_t)n : max - out->len);
+		if (server && reply_whole(out, &at, &st, &mlen))
+			return X_DONE;
+	}
+}
+
+/* Words a checker stopped by the memory limit says. */
+static int
+syntax_out_of_memory(const struct buf *out)
+{
+	static const char *const words[] = { "out of memory", "Out of memory",
+	    "memory exhausted", "Cannot allocate memory", "MemoryError",
+	    "bad_alloc", "heap out of memory", NULL };
+	size_t i;
+
+	for (i = 0; words[i] != NULL && out->len > 0; i++)
+		if (memmem(out->s, out->len, words[i], strlen(words[i])))
+			return 1;
+	return 0;
+}
+
+/* Why a checker that ended with status (out its output) was stopped by a
+ * limit, or NULL if it was not. */
+static const char *
+syntax_stopped(int status, const struct buf *out)
+{
+	if (status != -1 && WIFSIGNALED(status) &&
+	    (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
+		return "CPU limit";
+	if (syntax_out_of_memory(out))
+		return "memory limit";
+	return NULL;
+}
+
+/* ---- one process per answer: C, C++, shells ------------------------- */
 
 /* A C compiler stops at a missing header: the code could not be checked. */
 static int
@@ -336,37 +387,14 @@ syntax_missing_header(const struct checker *c, const struct buf *out)
 	    strstr(out->s, "No such file or directory") != NULL;
 }
 
-/* Runs checker c (at path) on code in a temporary file. Returns what
- * syntax_run() returns; the output is in out, the file's name in *tmp. */
-static int
-syntax_run_checker(const struct checker *c, const char *path, const char *code,
-    size_t len, struct buf *out, int *status, char **tmp)
-{
-	char *argv[8];
-	size_t i, k = 0;
-	int rc;
-
-	if ((*tmp = syntax_tempfile(code, len, syntax_suffix(c, code))) == NULL)
-		return -1;
-	argv[k++] = strrchr(path, '/') + 1;
-	for (i = 0; c->args[i] != NULL; i++)
-		argv[k++] = (char *)(c->args[i] == SYNTAX_FILE ? *tmp : c->args[i]);
-	argv[k] = NULL;
-	rc = syntax_run(path, argv, out, status);
-	unlink(*tmp);
-	return rc;
-}
-
-/* Replaces every copy of the temporary file's name in out with "<code>":
- * the name means nothing to the reader of a reason. */
+/* Shows the compiler's name for standard input as "<code>". */
 static void
-syntax_hide_path(struct buf *out, const char *tmp)
+syntax_name_code(struct buf *out)
 {
 	struct buf clean = BUF_INIT;
 	const char *s, *p;
-	size_t tl = strlen(tmp);
 
-	for (s = buf_str(out); (p = strstr(s, tmp)) != NULL; s = p + tl) {
+	for (s = buf_str(out); (p = strstr(s, "<stdin>")) != NULL; s = p + 7) {
 		buf_add(&clean, s, (size_t)(p - s));
 		buf_adds(&clean, "<code>");
 	}
@@ -375,35 +403,192 @@ syntax_hide_path(struct buf *out, const char *tmp)
 	*out = clean;
 }
 
-int
+static enum syntax_outcome
+syntax_once(const struct checker *c, const char *path, const char *code,
+    size_t len, const volatile int *cancel, struct syntax_result *sr)
+{
+	struct sandbox_proc sp;
+	double deadline = clock_now_ms() + AR_SYNTAX_TIMEOUT_S * 1e3;
+	enum xfer x;
+	int status;
+
+	if (syntax_start(c, path, 1, &sp) == -1)
+		return SYNTAX_PASS;
+	x = syntax_xfer(&sp, code, len, 1, 0, &sr->out, SYNTAX_OUT_MAX,
+	    deadline, cancel);
+	if (x != X_EOF) {
+		sandbox_kill(&sp);
+		sr->why = "time limit";
+		return x == X_CANCELLED ? SYNTAX_CANCELLED : SYNTAX_STOPPED;
+	}
+	status = sandbox_end(&sp, deadline - clock_now_ms());
+	if (status == -1) {
+		sr->why = "time limit";
+		return SYNTAX_STOPPED;
+	}
+	if ((sr->why = syntax_stopped(status, &sr->out)) != NULL)
+		return SYNTAX_STOPPED;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 127 ||
+	    syntax_missing_header(c, &sr->out)) {
+		log_debug("syntax check by %s skipped: %s", sr->prog,
+		    WIFEXITED(status) ? "it could not judge" :
+		    "it did not finish normally");
+		return SYNTAX_PASS;
+	}
+	if ((sr->status = WEXITSTATUS(status)) == 0)
+		return SYNTAX_PASS;
+	syntax_name_code(&sr->out);
+	return SYNTAX_REJECTED;
+}
+
+/* ---- one server per thread: Python, JavaScript ---------------------- */
+
+struct server {
+	struct sandbox_proc sp;
+	char *path;		/* the program it runs, owned */
+};
+
+static pthread_key_t servers_key;
+static pthread_once_t servers_once = PTHREAD_ONCE_INIT;
+
+static void
+server_stop(struct server *s)
+{
+	if (s->sp.pid > 0)
+		sandbox_kill(&s->sp);
+	free(s->path);
+	s->path = NULL;
+}
+
+/* At the end of a thread: its servers go with it. */
+static void
+servers_free(void *arg)
+{
+	struct server *s = arg;
+	int i;
+
+	for (i = 0; i < NSERVERS; i++)
+		server_stop(&s[i]);
+	free(s);
+}
+
+static void
+servers_key_make(void)
+{
+	pthread_key_create(&servers_key, servers_free);
+}
+
+/* The calling thread's server of checker c at path, started if needed;
+ * NULL if it cannot start. */
+static struct server *
+server_get(const struct checker *c, const char *path)
+{
+	struct server *all, *s;
+
+	pthread_once(&servers_once, servers_key_make);
+	if ((all = pthread_getspecific(servers_key)) == NULL) {
+		all = xcalloc(NSERVERS, sizeof *all);
+		pthread_setspecific(servers_key, all);
+	}
+	s = &all[c->server - 1];
+	if (s->sp.pid > 0 && strcmp(s->path, path) != 0)
+		server_stop(s);		/* PATH changed */
+	if (s->sp.pid <= 0) {
+		free(s->path);
+		s->path = xstrdup(path);
+		if (syntax_start(c, path, 0, &s->sp) == -1) {
+			free(s->path);
+			s->path = NULL;
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/* Takes the server's reply out of out (noise before it dropped). */
+static enum syntax_outcome
+server_reply(struct syntax_result *sr, struct buf *out)
+{
+	size_t at, mlen;
+	int st;
+
+	reply_whole(out, &at, &st, &mlen);
+	buf_add(&sr->out, out->s + at, mlen < SYNTAX_OUT_MAX ? mlen :
+	    SYNTAX_OUT_MAX);
+	if (st == 2) {
+		sr->why = "memory limit";
+		return SYNTAX_STOPPED;
+	}
+	sr->status = st;
+	return st == 0 ? SYNTAX_PASS : SYNTAX_REJECTED;
+}
+
+/* The server ended (or was stopped) without a reply: why. */
+static enum syntax_outcome
+server_died(struct server *s, enum xfer x, struct syntax_result *sr,
+    const struct buf *out)
+{
+	int status;
+
+	if (x == X_LATE || x == X_CANCELLED) {
+		server_stop(s);
+		sr->why = "time limit";
+		return x == X_LATE ? SYNTAX_STOPPED : SYNTAX_CANCELLED;
+	}
+	status = sandbox_end(&s->sp, 1000);
+	server_stop(s);
+	if ((sr->why = syntax_stopped(status, out)) != NULL)
+		return SYNTAX_STOPPED;
+	log_debug("syntax check by %s skipped: it ended without an answer",
+	    sr->prog);
+	return SYNTAX_PASS;
+}
+
+static enum syntax_outcome
+syntax_served(const struct checker *c, const char *path, const char *code,
+    size_t len, const volatile int *cancel, struct syntax_result *sr)
+{
+	struct buf req = BUF_INIT, out = BUF_INIT;
+	double deadline = clock_now_ms() + AR_SYNTAX_TIMEOUT_S * 1e3;
+	enum syntax_outcome rv;
+	struct server *s;
+	enum xfer x;
+
+	if ((s = server_get(c, path)) == NULL)
+		return SYNTAX_PASS;
+	buf_printf(&req, "%zu\n", len);
+	buf_add(&req, code, len);
+	x = syntax_xfer(&s->sp, req.s, req.len, 0, 1, &out, SYNTAX_REPLY_MAX,
+	    deadline, cancel);
+	if (x == X_DONE)
+		rv = server_reply(sr, &out);
+	else
+		rv = server_died(s, x, sr, &out);
+	buf_free(&req);
+	buf_free(&out);
+	return rv;
+}
+
+enum syntax_outcome
 syntax_check(const char *lang, const char *code, size_t len,
-    struct syntax_result *sr)
+    const volatile int *cancel, struct syntax_result *sr)
 {
 	const struct checker *c;
-	char *path, *tmp = NULL;
-	const char *skip = NULL;
-	int status = 0, rc;
+	enum syntax_outcome rv;
+	char *path;
 
 	memset(sr, 0, sizeof *sr);
 	if ((c = syntax_checker_for(lang, &path)) == NULL)
-		return 0;
+		return SYNTAX_PASS;
 	snprintf(sr->prog, sizeof sr->prog, "%s", strrchr(path, '/') + 1);
-	rc = syntax_run_checker(c, path, code, len, &sr->out, &status, &tmp);
-	if (rc == 1)
-		skip = "timed out";
-	else if (rc == -1)
-		skip = "could not run it";
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
-		skip = "it did not finish normally";
-	else if (syntax_missing_header(c, &sr->out))
-		skip = "a header is missing";
-	if (skip != NULL)
-		log_debug("syntax check by %s skipped: %s", sr->prog, skip);
-	else if ((sr->status = WEXITSTATUS(status)) != 0)
-		syntax_hide_path(&sr->out, tmp);
-	free(tmp);
+	if (c->server)
+		rv = syntax_served(c, path, code, len, cancel, sr);
+	else
+		rv = syntax_once(c, path, code, len, cancel, sr);
+	if (rv == SYNTAX_STOPPED)
+		log_debug("syntax check by %s stopped: %s", sr->prog, sr->why);
 	free(path);
-	return skip == NULL && sr->status != 0;
+	return rv;
 }
 
 void

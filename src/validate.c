@@ -577,18 +577,30 @@ v_check_msg(const struct buf *out, struct buf *msg)
 	}
 }
 
+/* A checker stopped by a limit or a cancel is not a pass. */
 static void
 v_syntax(struct validate_result *res, const char *lang, const char *code,
-    size_t len)
+    size_t len, const volatile int *cancel)
 {
 	struct syntax_result sr;
 	struct buf msg = BUF_INIT;
 
-	if (syntax_check(lang, code, len, &sr) == 1) {
+	switch (syntax_check(lang, code, len, cancel, &sr)) {
+	case SYNTAX_REJECTED:
 		v_check_msg(&sr.out, &msg);
 		if (msg.len == 0)
 			buf_printf(&msg, "exit status %d", sr.status);
 		v_reason(res, "syntax error (%s): %s", sr.prog, buf_str(&msg));
+		break;
+	case SYNTAX_STOPPED:
+		v_reason(res, "syntax check stopped: %s (%s)", sr.why,
+		    sr.prog);
+		break;
+	case SYNTAX_CANCELLED:
+		v_reason(res, "syntax check cancelled");
+		break;
+	case SYNTAX_PASS:
+		break;
 	}
 	buf_free(&msg);
 	syntax_result_free(&sr);
@@ -744,7 +756,7 @@ validate_output(const char *output, size_t len, const char *language,
 		v_placeholder(res, lang, code, clen);
 	v_truncation(res, finish, &bs, picked);
 	if (res->n_reasons == 0 && opts->syntax_check)
-		v_syntax(res, lang, res->code, clen);
+		v_syntax(res, lang, res->code, clen, opts->cancel);
 	res->valid = res->n_reasons == 0;
 	v_blocks_free(&bs);
 }

@@ -12,6 +12,10 @@
 struct validate_opts {
 	long min_chars;		/* AR_MIN_CHARS */
 	int syntax_check;	/* run the language's checker when on the machine */
+	/* Read from another thread: once nonzero, a running checker is
+	 * killed and the code is invalid ("syntax check cancelled"). May be
+	 * NULL. */
+	const volatile int *cancel;
 };
 
 struct validate_result {

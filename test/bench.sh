@@ -19,6 +19,12 @@
 #     reads for the examples' tasks, with the code in the result and with
 #     write_to (the mock's answers, so the code is short: real code is
 #     longer and saves more).
+#  6. hostile nesting: a record nested 750000 deep through ar-prompt
+#     against a flat record of the same size, and a Gemini body of 64 KiB
+#     of "[" lines against a normal answer (both linear: ratio near 1);
+#  7. the Python syntax check per record: $N records through ar-validate
+#     (one checker process per worker) against one python3 process per
+#     record, as before.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:-$here/../bin}" && pwd)
@@ -110,7 +116,7 @@ over=$(awk -v a="$t_route" -v b="$t_curl" -v n="$N" 'BEGIN { printf "%.0f", (a -
 over_chk=$(awk -v a="$t_route_chk" -v b="$t_curl" -v n="$N" 'BEGIN { printf "%.0f", (a - b) / n }')
 echo "stream of $N records: ar-route $t_route us, curl keep-alive $t_curl us"
 echo "  overhead per record: $over us (target < 100 us); ratio $(ratio "$t_route" "$t_curl")"
-echo "  with syntax checks (python3 per record): $over_chk us per record; ratio $(ratio "$t_route_chk" "$t_curl")"
+echo "  with syntax checks (one python3 checker per worker): $over_chk us per record; ratio $(ratio "$t_route_chk" "$t_curl")"
 
 p_route=$(best per_file_route)
 p_route_chk=$(best per_file_route_checked)
@@ -197,3 +203,39 @@ read -r _ c_write _ < <(mcp_chars 1)
 echo "ar-mcp results for $n_code example tasks: without write_to the calling model reads $c_code characters"
 echo "  and writes the $k_code characters of code again into its own file write: $((c_code + k_code)) in all;"
 echo "  with write_to it reads $c_write and writes nothing: ratio $(ratio "$c_write" "$((c_code + k_code))")"
+"$PY" -c '
+import sys
+n = 750000
+open("deep.jsonl", "w").write("{\"task\":\"a\",\"d\":" + "[" * n + "]" * n + "}\n")
+open("flat.jsonl", "w").write("{\"task\":\"a\",\"d\":\"" + "x" * (2 * n) + "\"}\n")'
+prompt_deep() { "$bin/ar-prompt" <deep.jsonl; }
+prompt_flat() { "$bin/ar-prompt" <flat.jsonl; }
+gemini_deep() { "$bin/ar-gemini" -m deep <rec.json; }
+gemini_ok() { "$bin/ar-gemini" -m ok <rec.json; }
+t_deep=$(best prompt_deep)
+t_flat=$(best prompt_flat)
+echo "a record nested 750000 deep (1.5 MB): ar-prompt $((t_deep / 1000)) ms, a flat one $((t_flat / 1000)) ms; ratio $(ratio "$t_deep" "$t_flat") (target < 2)"
+g_deep=$(best gemini_deep)
+g_ok=$(best gemini_ok)
+echo "Gemini body of 64 KiB of '[' lines: ar-gemini $((g_deep / 1000)) ms, a normal answer $((g_ok / 1000)) ms; ratio $(ratio "$g_deep" "$g_ok") (target < 2)"
+
+"$PY" -c '
+import json, sys
+code = "def add(a, b):\n    return a + b\n"
+open("code.py", "w").write(code)
+with open("py.jsonl", "w") as f:
+    for i in range(int(sys.argv[1])):
+        f.write(json.dumps({"id": i, "language": "python",
+                            "output": "```python\n" + code + "```"}) + "\n")' "$N"
+py_checked() { "$bin/ar-validate" -q <py.jsonl; }
+py_unchecked() { "$bin/ar-validate" -q --no-syntax-check <py.jsonl; }
+py_per_process() {
+	local i
+	for ((i = 0; i < N; i++)); do
+		python3 -c 'import sys; compile(open(sys.argv[1], "rb").read(), sys.argv[1], "exec", dont_inherit=True)' code.py
+	done
+}
+v_chk=$(best py_checked)
+v_no=$(best py_unchecked)
+v_old=$(best py_per_process)
+echo "python syntax check per record ($N records): $(awk -v a="$v_chk" -v b="$v_no" -v n="$N" 'BEGIN { printf "%.2f", (a - b) / n / 1000 }') ms (target < 5 ms); one python3 per record $(awk -v a="$v_old" -v n="$N" 'BEGIN { printf "%.2f", a / n / 1000 }') ms; ratio $(ratio "$v_old" "$((v_chk - v_no))")"

@@ -226,3 +226,78 @@ http://127.0.0.1:11434"
 		[[ $output == *"${v%%=*}"* ]] || fail "$v: $output"
 	done
 }
+
+# user_key VAR: puts VAR=user-secret-key in the user's own file (mode 600).
+user_key() {
+	mkdir -p "$HOME/.config/aurarouter"
+	echo "$1=user-secret-key" >"$HOME/.config/aurarouter/env"
+	chmod 600 "$HOME/.config/aurarouter/env"
+}
+
+@test "trust: a backend URL from ./.env with a key from the user's file is a configuration error" {
+	user_key GEMINI_API_KEY
+	echo 'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:9' >.env
+	run --separate-stderr dump
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"./.env sets GOOGLE_GEMINI_BASE_URL"* ]]
+	[[ $stderr == *"GEMINI_API_KEY comes from $HOME/.config/aurarouter/env"* ]]
+	[[ $stderr != *user-secret-key* ]]
+	# Every backend URL of the settings follows the rule.
+	echo 'OLLAMA_HOST=127.0.0.1:9' >.env
+	run --separate-stderr dump
+	assert_failure 2
+	[[ $stderr == *"./.env sets OLLAMA_HOST"* ]]
+}
+
+@test "trust: a backend URL from ./.env with a key from the environment is a configuration error" {
+	echo 'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:9' >.env
+	GOOGLE_API_KEY=env-secret-key run --separate-stderr dump
+	assert_failure 2
+	[[ $stderr == *"./.env sets GOOGLE_GEMINI_BASE_URL, but the key GOOGLE_API_KEY comes from the environment"* ]]
+	[[ $stderr != *env-secret-key* ]]
+	# A key in ./.env does not help when the environment's key is the one used.
+	printf 'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:9\nGEMINI_API_KEY=k\n' >.env
+	chmod 600 .env
+	GOOGLE_API_KEY=env-secret-key run --separate-stderr dump
+	assert_failure 2
+}
+
+@test "trust: key and URL from the same ./.env, or a URL from elsewhere, are fine" {
+	printf 'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:9\nGEMINI_API_KEY=k\n' >.env
+	chmod 600 .env
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get gemini_base_url <<<"$output")" "http://127.0.0.1:9"
+	assert_equal "$(json_get api_key_var <<<"$output")" "GEMINI_API_KEY"
+	# URL in the user's file or the environment, key from the environment.
+	rm .env
+	mkdir -p "$HOME/.config/aurarouter"
+	echo 'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8' >"$HOME/.config/aurarouter/env"
+	GEMINI_API_KEY=k run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get gemini_base_url <<<"$output")" "http://127.0.0.1:8"
+	echo 'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:9' >.env
+	GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:7 GEMINI_API_KEY=k run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get gemini_base_url <<<"$output")" "http://127.0.0.1:7"
+	# Without any key the URL from ./.env is used.
+	rm "$HOME/.config/aurarouter/env"
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get gemini_base_url <<<"$output")" "http://127.0.0.1:9"
+}
+
+@test "trust: a flag that sets the URL replaces the one from ./.env" {
+	echo 'OLLAMA_HOST=127.0.0.1:9' >.env
+	GEMINI_API_KEY=k run --separate-stderr ar-route -H 127.0.0.1:1 --help
+	assert_success
+	rec='{"id":1,"error":{"stage":"x","code":"timeout","message":"m"}}'
+	GEMINI_API_KEY=k run --separate-stderr ar-ollama -H 127.0.0.1:1 <<<"$rec"
+	assert_failure 1
+	assert_output "$rec"
+	GEMINI_API_KEY=k run --separate-stderr ar-ollama <<<"$rec"
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"./.env sets OLLAMA_HOST"* ]]
+}

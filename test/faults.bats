@@ -515,3 +515,29 @@ full() { "$@" >/dev/full; }
 		done
 	done
 }
+
+@test "closed standard descriptors: ar-mcp <&- ends at once, nothing lands on fd 1 but /dev/null" {
+	# Closed stdin: the signal pipe must not become fd 0 and wait forever.
+	# (Inside sh: "run" itself would put its capture pipe on fd 0.)
+	run --separate-stderr timeout 20 sh -c 'exec ar-mcp <&-'
+	assert_success
+	assert_output ""
+	# Closed stdout: records go to /dev/null, not into curl's socketpair.
+	run --separate-stderr timeout 60 sh -c 'exec ar-route -v >&- <in.jsonl'
+	assert_success
+	[[ $stderr == *"⚡ [LOCAL]"*"id=3"* ]]
+	[[ $stderr != *"write error"* ]]
+	# While a program runs, fds 0-2 it was started without are /dev/null.
+	mkfifo hold
+	ar-route 0<hold >&- 2>&- 3>&- &
+	pid=$!
+	exec 7>hold
+	for ((i = 0; i < 100; i++)); do
+		[ -e "/proc/$pid/fd/2" ] && break
+		sleep 0.1
+	done
+	assert_equal "$(readlink "/proc/$pid/fd/1")" /dev/null
+	assert_equal "$(readlink "/proc/$pid/fd/2")" /dev/null
+	exec 7>&-
+	wait "$pid"
+}

@@ -160,3 +160,56 @@ for n in (4 << 20, (4 << 20) + 1):
 	assert_failure 2
 	[[ $stderr == *--timeout* ]]
 }
+
+# deep_doc LEVELS: one record line {"id":1,"task":"a","d":[[...]]} LEVELS deep.
+deep_doc() {
+	"${PYTHON3:-python3}" -c '
+import sys
+n = int(sys.argv[1])
+sys.stdout.write("{\"id\":1,\"task\":\"a\",\"d\":" + "[" * n + "]" * n + "}\n")' "$1"
+}
+
+@test "nesting is refused before tokenizing: 750000 levels cost no more than 64" {
+	# Before, jsmn walked the chain of open brackets at every close:
+	# quadratic, minutes for this record.
+	{ deep_doc 750000; echo '{"id":2,"task":"t"}'; } >deep.jsonl
+	run --separate-stderr timeout 20 ar-prompt <deep.jsonl
+	assert_failure 1
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(nth 1 | json_get error.code)" bad_input
+	[[ $(nth 1 | json_get error.message) == *"nesting deeper than 64"* ]]
+	assert_equal "$(nth 2 | json_get id)" 2
+	# The same in ar-route and ar-validate (every record goes through one parser).
+	run --separate-stderr timeout 20 ar-validate <deep.jsonl
+	assert_equal "$(nth 1 | json_get error.code)" bad_input
+}
+
+@test "a 16 MiB record of any shape is accepted or refused at once" {
+	"${PYTHON3:-python3}" -c '
+import sys
+m = (16 << 20) - 64
+def line(s):
+    sys.stdout.write(s[:16 << 20] + "\n")
+line("{\"id\":1,\"d\":" + "[" * (m // 2) + "]" * (m // 2) + "}")
+line("{\"id\":2,\"d\":[" + ",".join(["[" * 62 + "]" * 62] * 8000) + "]}")
+line("{\"id\":3,\"d\":\"" + "[" * m + "\"}")
+line("{\"id\":4,\"d\":[" + "0," * 900000 + "0]}")' >shapes.jsonl
+	run --separate-stderr timeout 20 ar-prompt <shapes.jsonl
+	assert_equal "${#lines[@]}" 4
+	[[ $(nth 1 | json_get error.message) == *"nesting deeper than 64"* ]]
+	[[ $(nth 2 | json_get error.message) == *"field \"task\" is required"* ]]
+	[[ $(nth 3 | json_get error.message) == *"field \"task\" is required"* ]]
+	[[ $(nth 4 | json_get error.message) == *"field \"task\" is required"* ]]
+}
+
+@test "a backend line nested 750000 deep is a bad_response at once (ar-ollama, ar-gemini)" {
+	run --separate-stderr timeout 20 ar-ollama -m deep -t 60 <<<'{"task":"add two numbers"}'
+	assert_failure 1
+	assert_equal "$(py 'recs[0]["error"]["code"]')" bad_response
+	[[ $(py 'recs[0]["error"]["message"]') == *"Ollama sent a line that is not a JSON object"* ]]
+	# Gemini: 64 KiB of "[" lines, a body spread over lines that never closes.
+	run --separate-stderr timeout 20 ar-gemini -m deep -t 60 <<<'{"task":"add two numbers"}'
+	assert_failure 1
+	assert_equal "$(py 'recs[0]["error"]["code"]')" bad_response
+	[[ $(py 'recs[0]["error"]["message"]') == *"Gemini sent JSON nested deeper than 64 levels"* ]]
+}

@@ -708,3 +708,83 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	run --separate-stderr ar-mcp extra
 	assert_failure 2
 }
+
+@test "trust: a ./.env URL with the user's key fails the start with a message" {
+	unset OLLAMA_HOST
+	echo "OLLAMA_HOST=$MOCK_URL" >.env
+	mock_reset_log
+	# Run directly: the server may exit before a driver could write.
+	run --separate-stderr timeout 60 ar-mcp <<<"$INIT"
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"ar-mcp: ./.env sets OLLAMA_HOST, but the key GEMINI_API_KEY comes from the environment"* ]]
+	no_secret
+	assert_equal "$(mock_requests)" ""
+}
+
+@test "a message nested 500000 deep gets -32700 at once and pings are answered" {
+	deep=$("${PYTHON3:-python3}" -c 'print("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\",\"params\":{\"d\":" + "[" * 500000 + "]" * 500000 + "}}")')
+	mcp <<-EOF
+	send $deep
+	send $(ping 1)
+	wait 1 20
+	EOF
+	protocol_only
+	assert_equal "$(q 'rpc[0]["error"]["code"]')" -32700
+	[[ $(q 'rpc[0]["error"]["message"]') == *"nesting deeper than 64"* ]]
+	assert_equal "$(q 'reply(1)["result"]')" '{}'
+}
+
+@test "a cancelled call stops its syntax checker and logs no LOCAL answer" {
+	mkdir fakebin
+	printf '#!/bin/sh\nsleep 295.25 &\nsleep 295.5\n' >fakebin/python3
+	chmod +x fakebin/python3
+	# The driver's own python, run directly: a pyenv shim would put its
+	# own python3 first in the PATH ar-mcp gets.
+	PYTHON3=$("${PYTHON3:-python3}" -c 'import sys; print(sys.executable)')
+	export PYTHON3
+	export PATH="$PWD/fakebin:$PATH"
+	mcp -v <<-EOF
+	send $INIT
+	wait 0
+	send $INITED
+	send $(call 1 "$TASK")
+	exec for i in \$(seq 150); do pgrep -f 'sleep 295\.5' >/dev/null && break; sleep 0.1; done; pgrep -f 'sleep 295\.5' >/dev/null && echo started
+	send {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,"reason":"user"}}
+	exec for i in \$(seq 50); do pgrep -f 'sleep 295\.' >/dev/null || break; sleep 0.1; done; pgrep -f 'sleep 295\.' || echo gone
+	send $(ping 2)
+	wait 2
+	EOF
+	protocol_only
+	assert_equal "$(q '[m["_exec"] for m in lines if "_exec" in m]')" '["started\n","gone\n"]'
+	assert_equal "$(q 'reply(1)')" "0 replies to 1"
+	assert_equal "$(q 'reply(2)["result"]')" '{}'
+	[[ $stderr != *"⚡ [LOCAL]"* ]]
+}
+
+@test "SIGTERM to ar-mcp during a syntax check kills the checker's group" {
+	mkdir fakebin
+	printf '#!/bin/sh\nsleep 294.25 &\nsleep 294.5\n' >fakebin/python3
+	chmod +x fakebin/python3
+	PYTHON3=$("${PYTHON3:-python3}" -c 'import sys; print(sys.executable)')
+	export PYTHON3
+	export PATH="$PWD/fakebin:$PATH"
+	mcp <<-EOF
+	send $INIT
+	wait 0
+	send $INITED
+	send $(call 1 "$TASK")
+	exec for i in \$(seq 150); do pgrep -f 'sleep 294\.5' >/dev/null && break; sleep 0.1; done; pgrep -f 'sleep 294\.5' >/dev/null && echo started
+	signal TERM
+	EOF
+	assert_equal "$(q 'meta("_exit")')" 0
+	assert_equal "$(q '[m["_exec"] for m in lines if "_exec" in m]')" '["started\n"]'
+	# Not after the checker's 10 s limit, as before: the stop cancels it.
+	assert_equal "$(q 'meta("_secs") < 8')" true
+	for ((i = 0; i < 50; i++)); do
+		pgrep -f 'sleep 294\.' >/dev/null || break
+		sleep 0.1
+	done
+	run pgrep -f 'sleep 294\.'
+	assert_failure 1
+}

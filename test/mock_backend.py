@@ -215,10 +215,14 @@ BEHAVIOURS = [
     "rate-limit-daily", "retry-long", "partial",
     "think", "think-inline", "ctx-cut", "safety-mid", "recitation-mid",
     "index-order", "bom", "cr", "bad-gateway-once", "placeholder",
-    "unary-thought", "crlf-split", "fixable", "fixable-check",
+    "unary-thought", "crlf-split", "fixable", "fixable-check", "deep",
 ]
 # Ollama models that think (the others refuse a "think" request).
 THINKING_MODELS = ("think", "think-inline")
+# "deep": Ollama streams one NDJSON line nested DEEP_LEVELS deep; Gemini
+# answers 200 with 64 KiB of raw "[" lines (a multi-line body that never
+# completes).
+DEEP_LEVELS = 750000
 
 TOKEN_RE = re.compile(r"\s*(?:\w+|[^\w\s]+)|\s+")
 
@@ -608,6 +612,11 @@ class Handler(BaseHTTPRequestHandler):
                 "eval_count": ntok,
                 "eval_duration": ntok * 20000000}) + "\n"
 
+        if beh == "deep":
+            self.start_chunked("application/x-ndjson")
+            self.chunk('{"model":"deep","response":"x","done":false,"d":%s%s}\n'
+                       % ("[" * DEEP_LEVELS, "]" * DEEP_LEVELS))
+            return self.end_chunked()
         if beh == "huge":
             return self.ollama_huge(model, stream, line, final)
         if size_of(beh) is not None:
@@ -789,6 +798,11 @@ class Handler(BaseHTTPRequestHandler):
         if beh == "hang":
             self.stall()
             return self.hard_close()
+        if beh == "deep":
+            self.start_chunked("text/event-stream")
+            for _ in range(16):
+                self.chunk("[\n" * 2048)
+            return self.end_chunked()
 
         ptoks = max(1, len(self.prompt_text()) // 4)
         rid = hashlib.md5(("%s%f" % (model, time.time())).encode()).hexdigest()[:22]

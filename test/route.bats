@@ -465,3 +465,20 @@ $TASK"
 	[[ $output == *all_failed* ]]
 	[ -z "$(ls ex/out 2>/dev/null)" ]
 }
+
+@test "trust: a cloned ./.env cannot send the user's key to its own URL" {
+	# The key lives in the user's file, as the README recommends; a
+	# repository's .env points the cloud backend at its own host.
+	unset GEMINI_API_KEY GOOGLE_GEMINI_BASE_URL
+	mkdir -p "$HOME/.config/aurarouter"
+	echo "GEMINI_API_KEY=$MOCK_KEY" >"$HOME/.config/aurarouter/env"
+	chmod 600 "$HOME/.config/aurarouter/env"
+	echo "GOOGLE_GEMINI_BASE_URL=$MOCK_URL" >.env
+	mock_reset_log
+	run --separate-stderr ar-route --local-model missing <<<"$TASK"
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"./.env sets GOOGLE_GEMINI_BASE_URL, but the key GEMINI_API_KEY comes from $HOME/.config/aurarouter/env"* ]]
+	[[ $stderr != *"$MOCK_KEY"* ]]
+	assert_equal "$(mock_requests)" ""
+}

@@ -53,6 +53,14 @@ TASK='{"id":1,"task":"write a function add(a, b) returning a + b","language":"py
 GOOD='{"id":2,"language":"python","output":"```python\ndef add(a, b):\n    return a + b\n```"}'
 BAD='{"id":3,"language":"python","output":"```python\ndef f(:\n    return 1\n```"}'
 
+# vg_report FILE: true if valgrind's log FILE holds a report. valgrind
+# does not know the Landlock syscalls (444-446): it says so and returns
+# ENOSYS, and the checkers then run unconfined; that note is no report.
+vg_report() {
+	grep -v -E '^--[0-9]+-- (WARNING: unhandled amd64-linux syscall: 44[4-6]$|You may be able to write your own handler|Read the file README_MISSING_SYSCALL_OR_IOCTL|Nevertheless we consider this a bug|it at http://valgrind.org/support/bug_reports.html)' \
+	    "$1" | grep -q .
+}
+
 # vcase NAME STATUS RECORDS INPUT [ENV=VALUE...] -- PROGRAM [ARGS...]:
 # runs PROGRAM under valgrind with INPUT on stdin; expects exit STATUS and
 # RECORDS output lines (- for any).
@@ -67,7 +75,7 @@ vcase() {
 	    "$bin/$@" >"$work/out.$n" 2>"$work/err.$n"
 	rc=$?
 	lines=$(grep -c . "$work/out.$n")
-	if [ "$rc" -eq 99 ] || [ -s "$work/vg.$n" ]; then
+	if [ "$rc" -eq 99 ] || vg_report "$work/vg.$n"; then
 		echo "FAIL $name: valgrind found errors" >&2
 		cat "$work/vg.$n" >&2
 		fail=1
@@ -138,7 +146,7 @@ not json
 	exec 3>&-
 	wait "$pid"
 	rc=$?
-	if [ "$rc" -eq 99 ] || [ -s "$work/vg.$n" ]; then
+	if [ "$rc" -eq 99 ] || vg_report "$work/vg.$n"; then
 		echo "FAIL ar-mcp: valgrind found errors" >&2
 		cat "$work/vg.$n" >&2
 		fail=1

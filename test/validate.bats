@@ -310,22 +310,26 @@ PY_ADD=$'def add(a, b):\n    return a + b'
 	assert_output ""
 }
 
-@test "the checker gets a temporary file in TMPDIR, removed after; its path is hidden in the reason" {
+@test "python: one checker process serves every record, the code on a pipe, no temporary file" {
+	# Changed on purpose (issue 9): the checker no longer gets a file.
+	# The fake's own tree is all it may read besides the system's.
+	real=/usr/bin/python3
+	[ -x "$real" ] || skip "no /usr/bin/python3"
 	mkdir fakebin tmp
-	cat >fakebin/python3 <<-EOF
-	#!/bin/sh
-	printf '%s\n' "\$@" >"$PWD/argv"
-	cp "\$3" "$PWD/seen.py"
-	echo "\$3:2: bad thing: syntax error here" >&2
-	exit 1
-	EOF
+	printf '#!/bin/sh\necho started >>"%s/starts"\nexec %s "$@"\n' "$PWD" "$real" >fakebin/python3
 	chmod +x fakebin/python3
-	answer $'```python\n'"$PY_ADD"$'\n```' python
+	"${PYTHON3:-python3}" -c '
+import json
+for code in ("def add(a, b):\n    return a + b", "def f(:\n    pass",
+             "x = [1, 2,\n", "def sub(a, b):\n    return a - b"):
+    print(json.dumps({"output": "```python\n" + code + "\n```", "language": "python"}))' >in.json
 	PATH="$PWD/fakebin:$PATH" TMPDIR=$PWD/tmp validate
-	assert_invalid "syntax error (python3): <code>:2: bad thing: syntax error here"
-	assert_equal "$(sed -n 1p argv)" -c
-	[[ $(sed -n '$p' argv) == "$PWD/tmp/ar-validate-"*.py ]]
-	assert_equal "$(cat seen.py)" "$PY_ADD"
+	assert_failure 1
+	assert_equal "$(nth 1 | json_get valid)" true
+	assert_equal "$(nth 2 | json_get reasons.0)" "syntax error (python3): <code>:1: SyntaxError: invalid syntax"
+	[[ $(nth 3 | json_get reasons.0) == "syntax error (python3): <code>:1: SyntaxError: "* ]]
+	assert_equal "$(nth 4 | json_get valid)" true
+	assert_equal "$(cat starts)" started
 	run ls -A tmp
 	assert_output ""
 }
@@ -349,13 +353,67 @@ PY_ADD=$'def add(a, b):\n    return a + b'
 	assert_output ""
 }
 
-@test "a checker that hangs is killed after the time limit and does not fail the code" {
+@test "a checker stopped by the time limit is not a pass, and its whole group is killed" {
+	# Changed on purpose (issue 9): a timed-out checker used to pass.
 	mkdir fakebin
-	printf '#!/bin/sh\nsleep 300\n' >fakebin/python3
+	printf '#!/bin/sh\nsleep 297.25 &\nsleep 297.5\n' >fakebin/python3
 	chmod +x fakebin/python3
 	answer $'```python\n'"$PY_ADD"$'\n```' python
 	PATH="$PWD/fakebin:$PATH" run --separate-stderr timeout 120 ar-validate <in.json
+	assert_invalid "syntax check stopped: time limit (python3)"
+	run pgrep -f 'sleep 297\.'
+	assert_failure 1
+}
+
+@test "checkers read only the code and the toolchain: #include of /etc/passwd or /dev/zero fails the check unread" {
+	command -v cc >/dev/null || skip "no C compiler"
+	answer $'```c\n#include "/etc/passwd"\nint x;\n```' c
+	validate -v
+	[[ $stderr != *unconfined* ]] || skip "no Landlock on this kernel: $stderr"
+	assert_invalid "syntax error (cc): <code>:1:10: fatal error: /etc/passwd: Permission denied"
+	[[ $output != *root:* ]]
+	# /dev/zero is refused at open, not read until the memory limit.
+	answer $'```c\n#include "/dev/zero"\nint x;\n```' c
+	run --separate-stderr timeout 60 ar-validate <in.json
+	assert_invalid "syntax error (cc): <code>:1:10: fatal error: /dev/zero: Permission denied"
+	# A header of the toolchain is still read; a missing one still skips.
+	answer $'```c\n#include <stdio.h>\nint main(void) { puts("x"); return 0; }\n```' c
+	validate
 	assert_valid
+}
+
+@test "a checker stopped by the memory limit is not a pass" {
+	command -v perl >/dev/null || skip "no perl"
+	mkdir fakebin
+	printf '#!/bin/sh\ncat >/dev/null\nexec perl -e %s\n' "'\$x = \"x\" x (3 << 30); print length \$x'" >fakebin/cc
+	chmod +x fakebin/cc
+	answer $'```c\nint\nmain(void)\n{\n\treturn 0;\n}\n```' c
+	PATH="$PWD/fakebin:$PATH" run --separate-stderr timeout 120 ar-validate <in.json
+	assert_invalid "syntax check stopped: memory limit (cc)"
+}
+
+@test "SIGTERM or SIGINT to ar-validate kills its running checker's group" {
+	mkdir fakebin
+	printf '#!/bin/sh\nsleep 296.25 &\nsleep 296.5\n' >fakebin/python3
+	chmod +x fakebin/python3
+	answer $'```python\n'"$PY_ADD"$'\n```' python
+	for sig in TERM INT; do
+		PATH="$PWD/fakebin:$PATH" ar-validate <in.json >/dev/null 2>&1 3>&- &
+		pid=$!
+		for ((i = 0; i < 100; i++)); do
+			pgrep -f 'sleep 296\.5' >/dev/null && break
+			sleep 0.1
+		done
+		pgrep -f 'sleep 296\.5' >/dev/null || fail "the checker did not start"
+		kill -"$sig" "$pid"
+		wait "$pid" || true
+		for ((i = 0; i < 50; i++)); do
+			pgrep -f 'sleep 296\.' >/dev/null || break
+			sleep 0.1
+		done
+		run pgrep -f 'sleep 296\.'
+		assert_failure 1
+	done
 }
 
 @test "a missing output is a bad_field naming output; a wrong type too" {

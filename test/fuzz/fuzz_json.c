@@ -5,6 +5,8 @@
  * parse again and write to the same text (a fixed point). Any input,
  * taken as raw string bytes, must come back from json_write_str() as a
  * string literal that parses, byte for byte when the input is valid UTF-8.
+ * The nesting scan (json_nest_feed) must not depend on how the text is
+ * cut into pieces.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,10 +59,32 @@ string_trip(const char *s, size_t len)
 	buf_free(&a);
 }
 
+/* The nesting scan fed in two pieces ends where one piece does, and a
+ * text it finds too deep never parses. */
+static void
+nest_pieces(const char *s, size_t len)
+{
+	struct json_nest whole = { 0 }, parts = { 0 };
+	struct json_error je;
+	struct json *v;
+	size_t cut = len ? (unsigned char)s[0] % (len + 1) : 0;
+
+	json_nest_feed(&whole, s, len);
+	json_nest_feed(&parts, s, cut);
+	json_nest_feed(&parts, s + cut, len - cut);
+	if (whole.depth != parts.depth || whole.deep != parts.deep ||
+	    whole.unbalanced != parts.unbalanced ||
+	    (whole.deep && whole.deep_at != parts.deep_at))
+		abort();
+	if (whole.deep && (v = json_parse(s, len, AR_MAX_RECORD, &je)) != NULL)
+		abort();	/* accepted nesting past the limit */
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	round_trip((const char *)data, size);
 	string_trip((const char *)data, size);
+	nest_pieces((const char *)data, size);
 	return 0;
 }
