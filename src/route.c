@@ -54,6 +54,7 @@ struct attempt {
 	struct validate_result vr;	/* when it answered */
 	char finish[64];		/* why the model stopped, "" unknown */
 	int answered;
+	int from_record;		/* the answer came on the record */
 };
 
 /* One record being routed: its request and the attempts so far. */
@@ -214,23 +215,32 @@ copy_oneline(char *dst, size_t size, const char *s)
 	buf_oneline(dst, size, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
+/* The record's timing.total_ms, 0 when it has none that makes sense. */
+static double
+record_ms(const struct json *rec)
+{
+	const struct json *timing = json_obj_get(rec, "timing");
+	double ms;
+
+	if (timing != NULL && timing->type == JSON_OBJECT &&
+	    json_obj_num(timing, "total_ms", &ms) && ms >= 0 && ms < 1e12)
+		return ms;
+	return 0;
+}
+
 /* Makes the local attempt a from the ar-ollama error rec carries, and
  * removes that error from rec. */
 static void
 local_from_record(struct route *r, struct json *rec, struct attempt *a)
 {
 	const struct json *err = json_obj_get(rec, "error");
-	const struct json *timing = json_obj_get(rec, "timing");
 	const char *model = json_obj_str(rec, "model", NULL);
 	const char *msg = json_obj_str(err, "message", NULL);
-	double ms;
 
 	a->backend = "ollama";
 	copy_oneline(a->model, sizeof a->model, model != NULL ? model :
 	    r->cfg->local_model);
-	if (timing != NULL && timing->type == JSON_OBJECT &&
-	    json_obj_num(timing, "total_ms", &ms) && ms >= 0 && ms < 1e12)
-		a->ms = ms;
+	a->ms = record_ms(rec);
 	copy_oneline(a->code, sizeof a->code, json_obj_str(err, "code", NULL));
 	a->err.code = a->code;
 	copy_oneline(a->err.msg, sizeof a->err.msg, msg);
@@ -250,6 +260,25 @@ on_tokens(void *ctx, long tokens)
 	phase(p->hooks, p->phase, tokens);
 }
 
+/* Validates the answer in j->res as attempt a. Returns 1 when it is
+ * valid code. */
+static int
+judge(struct route *r, struct job *j, struct attempt *a)
+{
+	const char *lang = NULL;
+	struct ar_err ign;
+
+	phase(j->h, ROUTE_PHASE_VALIDATE, -1);
+	/* Its type was checked by gen_request_from_record(). */
+	record_opt_str(j->rec, "language", &lang, &ign);
+	snprintf(a->finish, sizeof a->finish, "%s", j->res.finish);
+	validate_output(j->res.output.s ? j->res.output.s : "",
+	    j->res.output.len, lang, a->finish[0] != '\0' ? a->finish : NULL,
+	    &r->opts->vopts, &a->vr);
+	a->answered = 1;
+	return a->vr.valid;
+}
+
 /* Calls one backend and validates its answer; fills a. Returns 1 when the
  * answer is valid code. */
 static int
@@ -260,8 +289,6 @@ try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 	struct gen_request rq = { j->sys, j->prompt, on_tokens, &pr,
 	    h != NULL ? h->cancel : NULL };
 	struct gen_result *res = &j->res;
-	const char *lang = NULL, *finish;
-	struct ar_err ign;
 	double t0 = clock_now_ms();
 	int rv;
 
@@ -277,15 +304,7 @@ try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 		return 0;
 	}
 	gen_log_timing(res, a->backend);
-	phase(h, ROUTE_PHASE_VALIDATE, -1);
-	/* Its type was checked by gen_request_from_record(). */
-	record_opt_str(j->rec, "language", &lang, &ign);
-	finish = res->finish[0] != '\0' ? res->finish : NULL;
-	snprintf(a->finish, sizeof a->finish, "%s", res->finish);
-	validate_output(res->output.s ? res->output.s : "", res->output.len,
-	    lang, finish, &r->opts->vopts, &a->vr);
-	a->answered = 1;
-	return a->vr.valid;
+	return judge(r, j, a);
 }
 
 /* Why an attempt failed, in one line: "code: message" or the reasons. */
@@ -367,19 +386,33 @@ log_decision(const struct json *rec, const struct attempt *a, int n,
 	buf_free(&why);
 }
 
+/* Writes the answer of attempt a (its text in res) on the record. An
+ * answer that came on the record keeps the fields it came with; one from
+ * another engine replaces them, and the record's "output" (from ar-ollama
+ * or ar-gemini) when it has one, so that output and code agree. A
+ * "reasons" from ar-validate becomes the empty list of a valid answer. */
 static void
 record_success(struct json *rec, const struct attempt *a,
     const struct gen_result *res)
 {
 	const struct json *lang = json_obj_get(rec, "language");
-	struct json *tmp = json_object();
+	struct json *tmp;
 
-	gen_result_to_record(res, a->backend, tmp);
 	json_obj_set(rec, "code", json_stringz(a->vr.code));
 	if (a->vr.language != NULL && (lang == NULL || lang->type == JSON_NULL))
 		json_obj_set(rec, "language", json_stringz(a->vr.language));
 	json_obj_set(rec, "valid", json_bool(1));
+	if (json_obj_get(rec, "reasons") != NULL)
+		json_obj_set(rec, "reasons", json_array());
 	json_obj_set(rec, "backend", json_stringz(a->backend));
+	json_obj_set(rec, "model", json_stringz(a->model));
+	if (a->from_record)
+		return;
+	tmp = json_object();
+	gen_result_to_record(res, a->backend, tmp);
+	if (json_obj_get(rec, "output") != NULL)
+		json_obj_set(rec, "output", json_copy(json_obj_get(tmp,
+		    "output")));
 	json_obj_set(rec, "model", json_copy(json_obj_get(tmp, "model")));
 	json_obj_set(rec, "usage", json_copy(json_obj_get(tmp, "usage")));
 	json_obj_set(rec, "timing", json_copy(json_obj_get(tmp, "timing")));
@@ -447,6 +480,56 @@ route_cloud(struct route *r, struct job *j)
 	    r->cfg->cloud_model), 0);
 }
 
+/* The engine named by a record's "backend" (absent: the local one), as a
+ * string that outlives the record's; NULL for one ar-route has not. */
+static const char *
+record_engine(const char *backend)
+{
+	if (backend == NULL || strcmp(backend, "ollama") == 0)
+		return "ollama";
+	if (strcmp(backend, "gemini") == 0)
+		return "gemini";
+	return NULL;
+}
+
+/* The answer rec carries ("output" from ar-ollama or ar-gemini) becomes
+ * the attempt of the engine that gave it, and is validated without asking
+ * that engine again. Returns 1 when it is valid code, 0 when not, -1 with
+ * e set (bad_field) for a field of the wrong type. */
+static int
+route_given(struct route *r, struct job *j, struct ar_err *e)
+{
+	const char *output, *backend, *model, *finish, *engine;
+	const struct json *timing = json_obj_get(j->rec, "timing");
+	struct attempt *a;
+	size_t len;
+
+	if (record_opt_str(j->rec, "output", &output, e) == -1 ||
+	    record_opt_str(j->rec, "backend", &backend, e) == -1 ||
+	    record_opt_str(j->rec, "model", &model, e) == -1 ||
+	    record_opt_str(j->rec, "finish", &finish, e) == -1)
+		return -1;
+	if ((engine = record_engine(backend)) == NULL)
+		return err_set(e, AR_E_BAD_FIELD, "field \"backend\": no "
+		    "engine named %.64s", backend);
+	if (model == NULL)
+		model = strcmp(engine, "ollama") == 0 ? r->cfg->local_model :
+		    r->cfg->cloud_model;
+	a = attempt_start(j, engine, "");
+	copy_oneline(a->model, sizeof a->model, model);
+	a->from_record = 1;
+	a->ms = record_ms(j->rec);
+	json_obj_str(j->rec, "output", &len);
+	buf_add(&j->res.output, output, len);
+	snprintf(j->res.model, sizeof j->res.model, "%s", a->model);
+	snprintf(j->res.finish, sizeof j->res.finish, "%s",
+	    finish != NULL ? finish : "");
+	if (timing != NULL && timing->type == JSON_OBJECT)
+		json_obj_num(timing, "tokens_per_s", &j->res.tokens_per_s);
+	j->res.total_ms = a->ms;
+	return judge(r, j, a);
+}
+
 /* Writes the outcome on the record: the answer or the error, and the
  * attempts. */
 static void
@@ -496,9 +579,17 @@ route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 	}
 	if (route_takes_error(rec))
 		local_from_record(r, rec, &j.a[j.n++]);
-	else if (!r->opts->cloud_only)
+	else if (json_obj_get(rec, "output") != NULL) {
+		if ((ok = route_given(r, &j, &e)) == -1) {
+			record_set_error(rec, STAGE, &e);
+			job_free(&j);
+			return -1;
+		}
+	} else if (!r->opts->cloud_only)
 		ok = route_local(r, &j);
-	if (!ok && !r->opts->local_only && !cancelled(h))
+	/* The cloud is the last engine: after its answer there is no other. */
+	if (!ok && !r->opts->local_only && !cancelled(h) &&
+	    (j.n == 0 || strcmp(j.a[0].backend, "gemini") != 0))
 		ok = route_cloud(r, &j);
 	route_outcome(&j, ok);
 	job_free(&j);
