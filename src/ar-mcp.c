@@ -1,5 +1,8 @@
-/* ar-mcp - the MCP server on stdio: tool intelligent_code_gen. */
+/* ar-mcp - the MCP server on stdio, or on Streamable HTTP with --http:
+ * tool intelligent_code_gen. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -7,14 +10,61 @@
 #include "err.h"
 #include "log.h"
 #include "mcp.h"
+#include "mcp_http.h"
 
 #define STAGE "ar-mcp"
+
+enum { OPT_HTTP = CLI_OPT_OWN, OPT_MAX_CONNS, OPT_SESSION_IDLE };
 
 static const struct option longopts[] = {
 	CLI_COMMON_LONGOPTS,
 	CLI_ROUTE_LONGOPTS,
+	{ "http", required_argument, NULL, OPT_HTTP },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
+	{ "session-idle", required_argument, NULL, OPT_SESSION_IDLE },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* A count from 1 to 100000 for flag, or -1 after saying why. */
+static int
+count_arg(const char *flag, const char *arg)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || n < 1 || n > 100000) {
+		log_error("%s %s: not a number from 1 to 100000", flag, arg);
+		return -1;
+	}
+	return (int)n;
+}
+
+static int
+own_opt(void *ctx, int opt, const char *arg)
+{
+	struct mcp_http_opts *ho = ctx;
+
+	switch (opt) {
+	case OPT_HTTP:
+		ho->addr = arg;
+		return 0;
+	case OPT_MAX_CONNS:
+		return (ho->max_conns = count_arg("--max-connections",
+		    arg)) == -1 ? -1 : 0;
+	case OPT_SESSION_IDLE:
+		return (ho->idle_s = count_arg("--session-idle", arg)) == -1 ?
+		    -1 : 0;
+	}
+	return -1;
+}
+
+/* With --http, stdout carries the one line clients need: the URL. */
+static void
+print_url(const char *url)
+{
+	printf("%s\n", url);
+	fflush(stdout);
+}
 
 int
 main(int argc, char **argv)
@@ -22,15 +72,17 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct ar_err e;
 	struct mcp_opts mo = { &cfg, { 0, 0, { 0, 1 } }, 0 };
+	struct mcp_http_opts ho = { NULL, NULL, 0, 0, 0, 0, print_url };
 	const struct cli cli = {
 		STAGE,
-		"usage: ar-mcp [-hqVv] [--local-model model] "
-		"[--cloud-model model] [-H host]\n"
-		"              [-c num-ctx] [-T first-token-timeout] "
-		"[-t timeout] [--min-tps N]\n"
-		"              [--min-chars N]",
+		"usage: ar-mcp [-hqVv] [--http [host:]port [--max-connections N] "
+		"[--session-idle seconds]]\n"
+		"              [--local-model model] [--cloud-model model]\n"
+		"              [-H host] [-c num-ctx] [-T first-token-timeout] "
+		"[-t timeout]\n"
+		"              [--min-tps N] [--min-chars N] [--check command]",
 		CLI_ROUTE_SHORTOPTS "hqVv", longopts, cli_route_settings,
-		NULL, NULL, 0, cli_route_uses
+		own_opt, &ho, 0, cli_route_uses
 	};
 	int rv, stop_fd;
 
@@ -38,10 +90,18 @@ main(int argc, char **argv)
 	if ((rv = cli_parse(&cli, argc, argv, &cfg)) >= 0)
 		return rv;
 	mo.route.vopts.min_chars = cfg.min_chars;
+	ho.token = getenv("AR_MCP_TOKEN");
+	ho.drain_s = (int)cfg.timeout + 5;
 	rv = AR_EXIT_OK;
 	if ((stop_fd = mcp_stop_on_signals(&e)) == -1) {
 		log_error("%s", e.msg);
 		rv = AR_EXIT_USAGE;
+	} else if (ho.addr != NULL) {
+		if (mcp_http_serve(&ho, stop_fd, &mo, &e) == -1) {
+			log_error("%s", e.msg);
+			rv = strcmp(e.code, AR_E_CONFIG) == 0 ? AR_EXIT_USAGE :
+			    AR_EXIT_FAIL;
+		}
 	} else if (mcp_serve(STDIN_FILENO, stop_fd, stdout, &mo, &e) == -1) {
 		log_error("%s", e.msg);
 		rv = AR_EXIT_FAIL;

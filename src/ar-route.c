@@ -5,12 +5,16 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "progress.h"
 #include "record.h"
 #include "route.h"
 
 #define STAGE "ar-route"
 
-enum { OPT_CLOUD_ONLY = CLI_OPT_OWN, OPT_LOCAL_ONLY, OPT_NO_SYNTAX };
+enum {
+	OPT_CLOUD_ONLY = CLI_OPT_OWN, OPT_LOCAL_ONLY, OPT_NO_CACHE,
+	OPT_NO_SYNTAX
+};
 
 static const struct option longopts[] = {
 	CLI_COMMON_LONGOPTS,
@@ -18,6 +22,7 @@ static const struct option longopts[] = {
 	{ "cloud-only", no_argument, NULL, OPT_CLOUD_ONLY },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "local-only", no_argument, NULL, OPT_LOCAL_ONLY },
+	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 	{ "no-syntax-check", no_argument, NULL, OPT_NO_SYNTAX },
 	{ "raw", no_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
@@ -28,6 +33,8 @@ struct ctx {
 	struct route_opts opts;
 	int raw;
 	long jobs;
+	int no_cache;
+	struct progress *progress;
 };
 
 static int
@@ -50,6 +57,9 @@ own_flag(void *arg, int opt, const char *val)
 		return 0;
 	case OPT_CLOUD_ONLY:
 		c->opts.cloud_only = 1;
+		return 0;
+	case OPT_NO_CACHE:
+		c->no_cache = 1;
 		return 0;
 	case OPT_NO_SYNTAX:
 		c->opts.vopts.syntax_check = 0;
@@ -86,21 +96,24 @@ emit(void *arg, const struct json *rec)
 	const struct ctx *c = arg;
 	const struct json *err = json_obj_get(rec, "error");
 	const char *ecode, *msg;
+	int rv;
 
 	if (err != NULL) {
 		ecode = json_obj_str(err, "code", NULL);
 		msg = json_obj_str(err, "message", NULL);
 		log_error("%s: %s", ecode ? ecode : "error", msg ? msg : "");
 	}
-	return c->raw ? record_write_code(stdout, rec) :
-	    record_write(stdout, rec);
+	progress_hide(c->progress);
+	rv = c->raw ? record_write_code(stdout, rec) : record_write(stdout, rec);
+	progress_note(c->progress, rec);
+	return rv;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct config cfg;
-	struct ctx c = { &cfg, { 0, 0, { 0, 1 } }, 0, 1 };
+	struct ctx c = { &cfg, { 0, 0, { 0, 1 } }, 0, 1, 0, NULL };
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,
 		.process = process, .emit = emit, .arg = &c,
@@ -113,7 +126,8 @@ main(int argc, char **argv)
 		"                [--cloud-model model] [-H host] [-c num-ctx] "
 		"[-T first-token-timeout]\n"
 		"                [-t timeout] [--min-tps N] [--min-chars N] "
-		"[--no-syntax-check]",
+		"[--no-syntax-check]\n"
+		"                [--check command] [--no-cache]",
 		CLI_ROUTE_SHORTOPTS "hj:qrVv", longopts, cli_route_settings,
 		own_flag, &c, 0, cli_route_uses
 	};
@@ -127,7 +141,11 @@ main(int argc, char **argv)
 		return AR_EXIT_USAGE;
 	}
 	c.opts.vopts.min_chars = cfg.min_chars;
+	if (c.no_cache)
+		cfg.no_cache = 1;
+	c.progress = progress_new();
 	rv = cli_run(STAGE, (int)c.jobs, &ops);
+	progress_end(c.progress);
 	config_free(&cfg);
 	return rv;
 }

@@ -17,6 +17,7 @@ const struct cli_setting cli_route_settings[] = {
 	{ 'H', "OLLAMA_HOST", "--host" },
 	{ 'T', "AR_FIRST_TOKEN_TIMEOUT", "--first-token-timeout" },
 	{ 't', "AR_TIMEOUT", "--timeout" },
+	{ CLI_OPT_CHECK, "AR_CHECK", "--check" },
 	{ CLI_OPT_CLOUD_MODEL, "AR_CLOUD_MODEL", "--cloud-model" },
 	{ CLI_OPT_LOCAL_MODEL, "AR_LOCAL_MODEL", "--local-model" },
 	{ CLI_OPT_MIN_CHARS, "AR_MIN_CHARS", "--min-chars" },
@@ -25,7 +26,9 @@ const struct cli_setting cli_route_settings[] = {
 };
 
 const char *const cli_route_uses[] = {
-	"AR_CLOUD_THINKING", "AR_LOCAL_THINK", "AR_MAX_CTX", NULL
+	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_THINKING",
+	"AR_LEDGER", "AR_LOCAL_THINK", "AR_MAX_CTX", "AR_NO_CACHE", "AR_REPAIRS",
+	NULL
 };
 
 static const struct cli_setting *

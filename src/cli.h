@@ -32,10 +32,11 @@ struct cli_setting {
  */
 enum {
 	CLI_OPT_CLOUD_MODEL = 256, CLI_OPT_LOCAL_MODEL, CLI_OPT_MIN_CHARS,
-	CLI_OPT_MIN_TPS, CLI_OPT_OWN
+	CLI_OPT_MIN_TPS, CLI_OPT_CHECK, CLI_OPT_OWN
 };
 #define CLI_ROUTE_SHORTOPTS "c:H:T:t:"
 #define CLI_ROUTE_LONGOPTS \
+	{ "check", required_argument, NULL, CLI_OPT_CHECK }, \
 	{ "cloud-model", required_argument, NULL, CLI_OPT_CLOUD_MODEL }, \
 	{ "first-token-timeout", required_argument, NULL, 'T' }, \
 	{ "host", required_argument, NULL, 'H' }, \

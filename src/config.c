@@ -440,22 +440,30 @@ struct setting {
 
 /* The settings loaded only by the programs that use them. */
 static const char *const opt_in[] = {
-	"AR_CLOUD_THINKING", "AR_LOCAL_THINK", "AR_MAX_CTX", NULL
+	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_THINKING",
+	"AR_LEDGER", "AR_LOCAL_THINK", "AR_MAX_CTX", "AR_NO_CACHE", "AR_REPAIRS",
+	NULL
 };
 
 #define F(m) offsetof(struct config, m)
 static const struct setting settings[] = {
+	{ "AR_CACHE_MAX_MB", K_DOUBLE, F(cache_max_mb), 0, 1e7, NULL },
+	{ "AR_CHECK", K_STR, F(check_cmd), 0, 0, NULL },
+	{ "AR_CHECK_TIMEOUT", K_DOUBLE, F(check_timeout), 0.001, 86400, NULL },
 	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL },
 	{ "AR_CLOUD_THINKING", K_THINKING, F(cloud_thinking), -1,
 	    AR_MAX_THINKING_BUDGET, NULL },
 	{ "AR_FIRST_TOKEN_TIMEOUT", K_DOUBLE, F(first_token_timeout), 0.001,
 	    86400, NULL },
+	{ "AR_LEDGER", K_STR, F(ledger), 0, 0, NULL },
 	{ "AR_LOCAL_MODEL", K_STR, F(local_model), 0, 0, AR_DEFAULT_LOCAL_MODEL },
 	{ "AR_LOCAL_THINK", K_THINK, F(local_think), 0, 0, NULL },
 	{ "AR_MAX_CTX", K_LONG, F(max_ctx), 1, 16777216, NULL },
 	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, 1e9, NULL },
 	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, 1e6, NULL },
+	{ "AR_NO_CACHE", K_LONG, F(no_cache), 0, 1, NULL },
 	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL },
+	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS, NULL },
 	{ "AR_TIMEOUT", K_DOUBLE, F(timeout), 0.001, 86400, NULL },
 	{ "GOOGLE_GEMINI_BASE_URL", K_URL, F(gemini_base_url), 0, 0,
 	    AR_DEFAULT_GEMINI_BASE_URL },
@@ -587,6 +595,9 @@ set_defaults(struct config *cfg)
 	cfg->timeout = AR_DEFAULT_TIMEOUT;
 	cfg->min_tps = AR_DEFAULT_MIN_TPS;
 	cfg->min_chars = AR_DEFAULT_MIN_CHARS;
+	cfg->repairs = AR_DEFAULT_REPAIRS;
+	cfg->check_timeout = AR_DEFAULT_CHECK_TIMEOUT;
+	cfg->cache_max_mb = AR_DEFAULT_CACHE_MAX_MB;
 	for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
 		if (settings[i].def != NULL)
 			config_set(cfg, settings[i].name, settings[i].def,
@@ -631,6 +642,20 @@ skipped(const char *const *skip, const char *name)
 	return 0;
 }
 
+/* A setting's value from the environment or the .env files; but a command
+ * to run (AR_CHECK) only from the environment: a .env may come with a
+ * cloned repository, and must not make us run its commands. */
+static const char *
+setting_value(const char *name)
+{
+	const char *v;
+
+	if (strcmp(name, "AR_CHECK") != 0)
+		return config_get(name);
+	v = getenv(name);
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
 int
 config_load_except(struct config *cfg, const char *const *skip,
     struct ar_err *e)
@@ -665,7 +690,7 @@ config_load_for(struct config *cfg, const char *const *skip,
 	for (i = 0; i < sizeof settings / sizeof settings[0]; i++) {
 		if (skipped(skip, settings[i].name) ||
 		    !used(uses, &settings[i]) ||
-		    (v = config_get(settings[i].name)) == NULL)
+		    (v = setting_value(settings[i].name)) == NULL)
 			continue;
 		if (config_set(cfg, settings[i].name, v, settings[i].name,
 		    e) == -1) {
@@ -691,6 +716,8 @@ config_free(struct config *cfg)
 	free(cfg->gemini_base_url);
 	free(cfg->local_think);
 	free(cfg->cloud_thinking);
+	free(cfg->check_cmd);
+	free(cfg->ledger);
 	if (cfg->api_key != NULL) {
 		explicit_bzero(cfg->api_key, strlen(cfg->api_key));
 		free(cfg->api_key);

@@ -33,6 +33,13 @@ struct config {
 				 * or a token budget ("-1" automatic, "0"
 				 * off, "1024"...); NULL: send nothing */
 	long max_ctx;		/* AR_MAX_CTX; 0 when unset (then num_ctx) */
+	/* Spending less cloud (repair.h, check.h, cache.h, ledger.h). */
+	long repairs;		/* AR_REPAIRS: repairs per local tier; 0 off */
+	char *check_cmd;	/* AR_CHECK, or NULL */
+	double check_timeout;	/* AR_CHECK_TIMEOUT, seconds */
+	long no_cache;		/* AR_NO_CACHE: 1 turns the cache off */
+	double cache_max_mb;	/* AR_CACHE_MAX_MB */
+	char *ledger;		/* AR_LEDGER: a path, "0" (off), or NULL (default) */
 };
 
 /*

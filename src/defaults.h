@@ -15,6 +15,15 @@
 #define AR_DEFAULT_TIMEOUT          300.0     /* seconds, one backend attempt */
 #define AR_DEFAULT_MIN_TPS          5.0       /* tokens/s; 0 disables */
 #define AR_DEFAULT_MIN_CHARS        10        /* shorter code is invalid */
+#define AR_DEFAULT_REPAIRS          1         /* repairs per local tier */
+#define AR_DEFAULT_CHECK_TIMEOUT    60.0      /* seconds, one check command */
+#define AR_DEFAULT_CACHE_MAX_MB     256.0     /* the answer cache, MiB */
+/* ar-stats: the paid-tier price of the newest flash model, which
+ * gemini-flash-latest names (gemini-3.8-flash, USD per million tokens,
+ * thinking billed as output; ai.google.dev pricing read 2026-10-07, the
+ * rate until 2026-12-31). The date is in man/ar-stats.1: change both. */
+#define AR_DEFAULT_PRICE_INPUT      0.75
+#define AR_DEFAULT_PRICE_OUTPUT     3.75
 
 /* AR_CLOUD_THINKING: the largest token budget accepted. */
 #define AR_MAX_THINKING_BUDGET      1000000
@@ -60,5 +69,8 @@
 #define AR_MAX_CONTEXT    (4u << 20)   /* all context of one prompt, bytes */
 #define AR_MAX_QUOTE      60           /* bytes of bad input quoted in errors */
 #define AR_SYNTAX_TIMEOUT_S 10.0       /* one syntax checker run */
+#define AR_MAX_REPAIRS    3            /* AR_REPAIRS at most */
+#define AR_MAX_CHECK_OUTPUT 4096       /* bytes of a check command's output kept */
+#define AR_CACHE_VERSION  1            /* the validator and cache entry version in the key */
 
 #endif

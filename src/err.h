@@ -39,6 +39,7 @@ enum ar_exit {
 #define AR_E_TRANSPORT      "transport_error" /* any other transport failure */
 #define AR_E_CANCELLED      "cancelled"      /* the caller cancelled */
 #define AR_E_ALL_FAILED     "all_failed"     /* ar-route: no backend gave valid code */
+#define AR_E_CHECK          "check_error"    /* the check command could not be run */
 
 struct ar_err {
 	const char *code;	/* one of AR_E_*; NULL when no error */

@@ -447,3 +447,20 @@ http_do(struct http *h, const struct http_req *rq, struct http_res *res)
 	http_lines_free(&x.lines);
 	return res->fail == HTTP_OK ? 0 : -1;
 }
+
+void
+http_url_public(const char *url, char *dst, size_t size)
+{
+	const char *host = strstr(url, "://"), *end, *at;
+	struct buf b = BUF_INIT;
+
+	host = host != NULL ? host + 3 : url;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	buf_add(&b, url, (size_t)(host - url));
+	if (at != NULL)
+		host = at + 1;
+	buf_add(&b, host, strcspn(host, "?#"));
+	snprintf(dst, size, "%s", buf_str(&b));
+	buf_free(&b);
+}

@@ -119,4 +119,11 @@ enum http_fail http_lines_feed(struct http_lines *l, const char *p,
 enum http_fail http_lines_end(struct http_lines *l);
 void http_lines_free(struct http_lines *l);
 
+/*
+ * Copies url into dst[0..size) as it may be shown: without "user:pass@"
+ * credentials, query or fragment (an endpoint in attempts and the
+ * ledger). Always NUL-terminated.
+ */
+void http_url_public(const char *url, char *dst, size_t size);
+
 #endif

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -5,6 +6,10 @@
 
 static const char *progname = "aurarouter";
 static enum log_level level = LOG_NORMAL;
+
+/* The status line (log_set_status), redrawn after each log line. */
+static pthread_mutex_t status_mu = PTHREAD_MUTEX_INITIALIZER;
+static char status[256];
 
 void
 log_init(const char *name)
@@ -40,7 +45,24 @@ vlog(const char *fmt, va_list ap)
 	if (n < 0 || (size_t)n >= sizeof line)
 		n = 0;
 	vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
-	fprintf(stderr, "%s\n", line);
+	pthread_mutex_lock(&status_mu);
+	if (status[0] != '\0')
+		fprintf(stderr, "\r\033[K%s\n%s", line, status);
+	else
+		fprintf(stderr, "%s\n", line);
+	pthread_mutex_unlock(&status_mu);
+}
+
+void
+log_set_status(const char *s)
+{
+	pthread_mutex_lock(&status_mu);
+	if (s != NULL)
+		fprintf(stderr, "\r\033[K%s", s);
+	else if (status[0] != '\0')
+		fputs("\r\033[K", stderr);
+	snprintf(status, sizeof status, "%s", s != NULL ? s : "");
+	pthread_mutex_unlock(&status_mu);
 }
 
 void

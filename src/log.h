@@ -16,6 +16,11 @@ const char *log_progname(void);
 void log_set_level(enum log_level l);
 enum log_level log_get_level(void);
 
+/* A status line kept below the log lines on a terminal (progress.h):
+ * shows line (copied) in place of the last one, or clears it when line is
+ * NULL. Log lines are written above it. */
+void log_set_status(const char *line);
+
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -615,12 +615,17 @@ ollama_check(struct ollama *o, const volatile int *cancel,
     struct ollama_status *st)
 {
 	struct json *v;
+	const struct json *m;
+	const char *digest;
 
 	memset(st, 0, sizeof *st);
 	if ((v = ollama_get(o, "/api/tags", cancel, st)) == NULL)
 		return -1;
 	st->reachable = 1;
-	st->model_pulled = ollama_find_model(v, o->cfg->local_model) != NULL;
+	m = ollama_find_model(v, o->cfg->local_model);
+	st->model_pulled = m != NULL;
+	if (m != NULL && (digest = json_obj_str(m, "digest", NULL)) != NULL)
+		snprintf(st->digest, sizeof st->digest, "%s", digest);
 	json_free(v);
 	return 0;
 }

@@ -56,6 +56,7 @@ struct ollama_status {
 	int reachable;
 	char version[64];	/* "" if unknown */
 	int model_pulled;	/* listed in /api/tags */
+	char digest[80];	/* its digest there (ollama_check), or "" */
 	int model_loaded;	/* listed in /api/ps */
 	double vram_fraction;	/* size_vram / size when loaded, else 0 */
 	char error[256];	/* why unreachable, "" otherwise */

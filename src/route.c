@@ -13,20 +13,25 @@
 #include <time.h>
 
 #include "buf.h"
+#include "check.h"
 #include "clock.h"
 #include "defaults.h"
 #include "err.h"
 #include "gemini.h"
 #include "gen.h"
+#include "http.h"
 #include "log.h"
 #include "ollama.h"
 #include "record.h"
+#include "repair.h"
 #include "route.h"
+#include "spend.h"
 #include "xalloc.h"
 
 #define STAGE "ar-route"
 #define LOCAL_STAGE "ar-ollama"	/* its errors are failed local attempts */
 #define STATUS_POLL_MS 50	/* a waiter looks at its cancel flag this often */
+#define ROUTE_MAX_WHY 600	/* bytes of one reason in a message */
 
 struct route {
 	const struct config *cfg;
@@ -55,6 +60,10 @@ struct attempt {
 	char finish[64];		/* why the model stopped, "" unknown */
 	int answered;
 	int from_record;		/* the answer came on the record */
+	int repair;			/* a repair of the attempt before */
+	char endpoint[256];		/* the URL, without credentials */
+	long in_tok, out_tok;		/* usage, when it answered */
+	long think_tok;			/* -1 when the engine does not tell */
 };
 
 /* One record being routed: its request and the attempts so far. */
@@ -62,9 +71,10 @@ struct job {
 	struct json *rec;		/* borrowed */
 	const struct route_hooks *h;	/* borrowed; may be NULL */
 	char *sys, *prompt;		/* owned */
-	struct attempt a[2];
+	struct attempt a[2 + AR_MAX_REPAIRS];
 	int n;				/* attempts started */
 	struct gen_result res;		/* the last backend's answer */
+	const char *lang_in;		/* rec's language as it came in */
 };
 
 struct route *
@@ -74,9 +84,25 @@ route_new(const struct config *cfg, const struct route_opts *opts)
 
 	r->cfg = cfg;
 	r->opts = opts;
-	r->ollama = ollama_new(cfg);
-	r->gemini = gemini_new(cfg);
 	return r;
+}
+
+/* The backend clients, made on first use: a record the cache answers
+ * starts neither libcurl nor TLS. */
+static struct ollama *
+route_ollama(struct route *r)
+{
+	if (r->ollama == NULL)
+		r->ollama = ollama_new(r->cfg);
+	return r->ollama;
+}
+
+static struct gemini *
+route_gemini(struct route *r)
+{
+	if (r->gemini == NULL)
+		r->gemini = gemini_new(r->cfg);
+	return r->gemini;
 }
 
 void
@@ -144,7 +170,7 @@ status_take(struct route *r, const struct route_hooks *h, struct ar_err *e)
 	struct ollama_status st;
 
 	err_clear(e);
-	if (ollama_check(r->ollama, h != NULL ? h->cancel : NULL, &st) == -1)
+	if (ollama_check(route_ollama(r), h != NULL ? h->cancel : NULL, &st) == -1)
 		err_set(e, st.error_code, "%s%s", st.error,
 		    strcmp(st.error_code, AR_E_CONNECT) == 0 ?
 		    " (is `ollama serve` running?)" : "");
@@ -152,6 +178,8 @@ status_take(struct route *r, const struct route_hooks *h, struct ar_err *e)
 		err_set(e, AR_E_MODEL, "model %s is not pulled in Ollama "
 		    "(ollama pull %s)", r->cfg->local_model,
 		    r->cfg->local_model);
+	else
+		spend_note_digest(r->cfg, st.digest);
 }
 
 /* Returns 1 when the local model can be tried, else 0 with e set.
@@ -275,7 +303,11 @@ judge(struct route *r, struct job *j, struct attempt *a)
 	validate_output(j->res.output.s ? j->res.output.s : "",
 	    j->res.output.len, lang, a->finish[0] != '\0' ? a->finish : NULL,
 	    &r->opts->vopts, &a->vr);
+	check_validate(r->cfg->check_cmd, r->cfg->check_timeout, lang, &a->vr);
 	a->answered = 1;
+	a->in_tok = j->res.input_tokens;
+	a->out_tok = j->res.output_tokens;
+	a->think_tok = j->res.thinking_tokens;
 	return a->vr.valid;
 }
 
@@ -293,8 +325,8 @@ try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 	int rv;
 
 	phase(h, pr.phase, 0);
-	rv = local ? ollama_generate(r->ollama, &rq, res, &a->err) :
-	    gemini_generate(r->gemini, &rq, res, &a->err);
+	rv = local ? ollama_generate(route_ollama(r), &rq, res, &a->err) :
+	    gemini_generate(route_gemini(r), &rq, res, &a->err);
 	a->ms = clock_now_ms() - t0;
 	if (res->model[0] != '\0')
 		snprintf(a->model, sizeof a->model, "%s", res->model);
@@ -318,8 +350,11 @@ attempt_why(const struct attempt *a, struct buf *b)
 		return;
 	}
 	buf_adds(b, "invalid code: ");
-	for (i = 0; i < a->vr.n_reasons; i++)
-		buf_printf(b, "%s%s", i ? "; " : "", a->vr.reasons[i]);
+	for (i = 0; i < a->vr.n_reasons; i++) {
+		buf_adds(b, i ? "; " : "");
+		buf_add_oneline(b, a->vr.reasons[i], strlen(a->vr.reasons[i]),
+		    ROUTE_MAX_WHY);
+	}
 }
 
 static struct json *
@@ -330,8 +365,12 @@ attempt_json(const struct attempt *a)
 
 	json_obj_set(j, "backend", json_stringz(a->backend));
 	json_obj_set(j, "model", json_stringz(a->model));
+	if (a->endpoint[0] != '\0')	/* unknown for an upstream ar-ollama */
+		json_obj_set(j, "endpoint", json_stringz(a->endpoint));
 	json_obj_set(j, "ok", json_bool(a->answered && a->vr.valid));
 	json_obj_set(j, "ms", json_int((long long)(a->ms + 0.5)));
+	if (a->repair)
+		json_obj_set(j, "repair", json_bool(1));
 	if (!a->answered) {
 		err = json_object();
 		json_obj_set(err, "code", json_stringz(a->err.code));
@@ -361,22 +400,64 @@ log_id(const struct json *rec, struct buf *b)
 	json_write(b, id);
 }
 
+/* The same attempt in the ledger's form: tokens, and the error code or
+ * the first reason instead of the messages. */
+static struct json *
+attempt_ledger_json(const struct attempt *a)
+{
+	struct json *j = json_object();
+
+	json_obj_set(j, "backend", json_stringz(a->backend));
+	json_obj_set(j, "model", json_stringz(a->model));
+	json_obj_set(j, "endpoint", json_stringz(a->endpoint));
+	json_obj_set(j, "ok", json_bool(a->answered && a->vr.valid));
+	json_obj_set(j, "ms", json_int((long long)(a->ms + 0.5)));
+	json_obj_set(j, "input_tokens", json_int(a->in_tok));
+	json_obj_set(j, "output_tokens", json_int(a->out_tok));
+	json_obj_set(j, "thinking_tokens",
+	    json_int(a->think_tok > 0 ? a->think_tok : 0));
+	json_obj_set(j, "repair", json_bool(a->repair));
+	if (!a->answered)
+		json_obj_set(j, "error", json_stringz(a->err.code));
+	else if (!a->vr.valid && a->vr.n_reasons > 0)
+		json_obj_set(j, "reason", json_stringz(a->vr.reasons[0]));
+	return j;
+}
+
+static struct json *
+ledger_attempts(const struct attempt *a, int n)
+{
+	struct json *arr = json_array();
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_arr_push(arr, attempt_ledger_json(&a[i]));
+	return arr;
+}
+
 static void
 log_decision(const struct json *rec, const struct attempt *a, int n,
     const struct gen_result *res)
 {
 	struct buf line = BUF_INIT, why = BUF_INIT;
+	int i, repairs = 0;
 
-	if (strcmp(a[n - 1].backend, "ollama") == 0)
+	for (i = 0; i < n; i++)
+		repairs += a[i].repair;
+	if (strcmp(a[n - 1].backend, "ollama") == 0) {
 		buf_printf(&line, "⚡ [LOCAL] %s answered in %.0f ms "
 		    "(%.1f tok/s)", a[n - 1].model, a[n - 1].ms,
 		    res->tokens_per_s);
-	else {
+		if (repairs)
+			buf_printf(&line, " after %d repair%s", repairs,
+			    repairs > 1 ? "s" : "");
+	} else {
 		buf_printf(&line, "☁️ [CLOUD] %s answered in %.0f ms; ",
 		    a[n - 1].model, a[n - 1].ms);
 		if (n > 1) {
-			attempt_why(&a[0], &why);
-			buf_printf(&line, "local failed: %s", why.s);
+			attempt_why(&a[n - 2], &why);
+			buf_printf(&line, "local failed%s: %s", repairs ?
+			    " after a repair" : "", why.s);
 		} else
 			buf_adds(&line, "cloud only");
 	}
@@ -444,12 +525,14 @@ record_failure(struct json *rec, const struct attempt *a, int n,
 
 /* Starts the next attempt of j, on backend with model. */
 static struct attempt *
-attempt_start(struct job *j, const char *backend, const char *model)
+attempt_start(struct job *j, const char *backend, const char *model,
+    const char *url)
 {
 	struct attempt *a = &j->a[j->n++];
 
 	a->backend = backend;
 	snprintf(a->model, sizeof a->model, "%s", model);
+	http_url_public(url, a->endpoint, sizeof a->endpoint);
 	return a;
 }
 
@@ -458,7 +541,8 @@ attempt_start(struct job *j, const char *backend, const char *model)
 static int
 route_local(struct route *r, struct job *j)
 {
-	struct attempt *a = attempt_start(j, "ollama", r->cfg->local_model);
+	struct attempt *a = attempt_start(j, "ollama", r->cfg->local_model,
+	    r->cfg->ollama_url);
 
 	phase(j->h, ROUTE_PHASE_CHECK, -1);
 	if (!local_available(r, j->h, &a->err))
@@ -477,7 +561,52 @@ route_cloud(struct route *r, struct job *j)
 		gen_result_init(&j->res);
 	}
 	return try_backend(r, j, attempt_start(j, "gemini",
-	    r->cfg->cloud_model), 0);
+	    r->cfg->cloud_model, r->cfg->gemini_base_url), 0);
+}
+
+/* Nonzero when the last attempt of j is a local answer that a repair may
+ * fix and repairs are left. */
+static int
+repair_due(const struct route *r, const struct job *j)
+{
+	const struct attempt *last;
+	int i, done = 0;
+
+	if (j->n == 0)
+		return 0;
+	last = &j->a[j->n - 1];
+	for (i = 0; i < j->n; i++)
+		done += j->a[i].repair;
+	return done < r->cfg->repairs && last->answered &&
+	    strcmp(last->backend, "ollama") == 0 && repair_wanted(&last->vr);
+}
+
+/* Sends the rejected local answer back to the local tier that gave it,
+ * with the task, its code and the diagnostics. Returns 1 when the
+ * repaired answer is valid. */
+static int
+route_repair(struct route *r, struct job *j)
+{
+	const struct attempt *last = &j->a[j->n - 1];
+	const char *lang = last->vr.language;
+	char *prompt = j->prompt, *fix, model[sizeof last->model];
+	struct attempt *a;
+	struct ar_err ign;
+	int ok;
+
+	if (lang == NULL)
+		record_opt_str(j->rec, "language", &lang, &ign);
+	fix = repair_prompt(prompt, lang, &last->vr);
+	memcpy(model, last->model, sizeof model);
+	a = attempt_start(j, last->backend, model, r->cfg->ollama_url);
+	a->repair = 1;
+	gen_result_free(&j->res);
+	gen_result_init(&j->res);
+	j->prompt = fix;
+	ok = try_backend(r, j, a, 1);
+	j->prompt = prompt;
+	free(fix);
+	return ok;
 }
 
 /* The engine named by a record's "backend" (absent: the local one), as a
@@ -490,6 +619,27 @@ record_engine(const char *backend)
 	if (strcmp(backend, "gemini") == 0)
 		return "gemini";
 	return NULL;
+}
+
+/* The token counts of rec's usage, for the ledger; the others stay. */
+static void
+usage_from_record(const struct json *rec, struct gen_result *res)
+{
+	const struct json *usage = json_obj_get(rec, "usage");
+	const char *const names[] = {
+		"input_tokens", "output_tokens", "thinking_tokens"
+	};
+	long *const counts[] = {
+		&res->input_tokens, &res->output_tokens, &res->thinking_tokens
+	};
+	double v;
+	size_t i;
+
+	if (usage == NULL || usage->type != JSON_OBJECT)
+		return;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (json_obj_num(usage, names[i], &v) && v >= 0 && v < 1e15)
+			*counts[i] = (long)v;
 }
 
 /* The answer rec carries ("output" from ar-ollama or ar-gemini) becomes
@@ -515,7 +665,7 @@ route_given(struct route *r, struct job *j, struct ar_err *e)
 	if (model == NULL)
 		model = strcmp(engine, "ollama") == 0 ? r->cfg->local_model :
 		    r->cfg->cloud_model;
-	a = attempt_start(j, engine, "");
+	a = attempt_start(j, engine, "", "");	/* its endpoint is unknown */
 	copy_oneline(a->model, sizeof a->model, model);
 	a->from_record = 1;
 	a->ms = record_ms(j->rec);
@@ -527,6 +677,7 @@ route_given(struct route *r, struct job *j, struct ar_err *e)
 	if (timing != NULL && timing->type == JSON_OBJECT)
 		json_obj_num(timing, "tokens_per_s", &j->res.tokens_per_s);
 	j->res.total_ms = a->ms;
+	usage_from_record(j->rec, &j->res);
 	return judge(r, j, a);
 }
 
@@ -561,6 +712,53 @@ job_free(struct job *j)
 	free(j->prompt);
 }
 
+/* The request of j as the cache keys it. */
+static void
+spend_request_of(const struct job *j, struct spend_request *rq)
+{
+	rq->system = j->sys;
+	rq->prompt = j->prompt;
+	rq->language = j->lang_in;
+}
+
+/* Before routing: a cache hit answers j's record (its ledger line
+ * written) and returns 1. */
+static int
+route_cache_hit(struct route *r, struct job *j)
+{
+	struct spend_request rq;
+	struct buf line = BUF_INIT;
+	struct ar_err ign;
+
+	record_opt_str(j->rec, "language", &j->lang_in, &ign);
+	spend_request_of(j, &rq);
+	/* A record with an answer or a failed attempt is routed from it. */
+	if (route_takes_error(j->rec) ||
+	    json_obj_get(j->rec, "output") != NULL ||
+	    !spend_cache_get(r->cfg, r->opts, &rq, j->rec))
+		return 0;
+	buf_printf(&line, "⚡ [CACHE] %s (%s) answered from the cache",
+	    json_obj_str(j->rec, "model", NULL),
+	    json_obj_str(j->rec, "backend", NULL));
+	log_id(j->rec, &line);
+	log_info("%s", line.s);
+	buf_free(&line);
+	spend_ledger(r->cfg, j->rec, json_array());
+	return 1;
+}
+
+/* After routing: caches a valid answer and writes the ledger line. */
+static void
+route_spent(struct route *r, const struct job *j, int ok)
+{
+	struct spend_request rq;
+
+	spend_request_of(j, &rq);
+	if (ok)
+		spend_cache_put(r->cfg, r->opts, &rq, j->rec);
+	spend_ledger(r->cfg, j->rec, ledger_attempts(j->a, j->n));
+}
+
 int
 route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 {
@@ -574,24 +772,33 @@ route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 	gen_result_init(&j.res);
 	if (gen_request_from_record(rec, &j.sys, &j.prompt, &e) == -1) {
 		record_set_error(rec, STAGE, &e);
+		spend_ledger(r->cfg, rec, json_array());
 		job_free(&j);
 		return -1;
+	}
+	if (route_cache_hit(r, &j)) {
+		job_free(&j);
+		return 0;
 	}
 	if (route_takes_error(rec))
 		local_from_record(r, rec, &j.a[j.n++]);
 	else if (json_obj_get(rec, "output") != NULL) {
 		if ((ok = route_given(r, &j, &e)) == -1) {
 			record_set_error(rec, STAGE, &e);
+			spend_ledger(r->cfg, rec, json_array());
 			job_free(&j);
 			return -1;
 		}
 	} else if (!r->opts->cloud_only)
 		ok = route_local(r, &j);
+	while (!ok && !cancelled(h) && repair_due(r, &j))
+		ok = route_repair(r, &j);
 	/* The cloud is the last engine: after its answer there is no other. */
 	if (!ok && !r->opts->local_only && !cancelled(h) &&
 	    (j.n == 0 || strcmp(j.a[0].backend, "gemini") != 0))
 		ok = route_cloud(r, &j);
 	route_outcome(&j, ok);
+	route_spent(r, &j, ok);
 	job_free(&j);
 	return ok ? 0 : -1;
 }

@@ -54,9 +54,10 @@ void route_free(struct route *r);
  * A record carrying an answer ("output", from ar-ollama or ar-gemini) is
  * not sent to that engine again: the answer is validated as the attempt
  * of the engine its "backend" names (model, finish and timing.total_ms
- * from the record); an invalid local answer falls back to the cloud, an
- * invalid cloud answer fails. A cloud answer that follows replaces the
- * record's output.
+ * from the record); an invalid local answer is repaired when a repair can
+ * fix it, else falls back to the cloud; an invalid cloud answer fails.
+ * An answer that follows replaces the record's output. Such a record is
+ * never answered from the cache.
  * hooks may be NULL. Logs one decision line (⚡ [LOCAL] / ☁️ [CLOUD]).
  */
 int route_record(struct route *r, struct json *rec,

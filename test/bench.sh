@@ -10,7 +10,15 @@
 #     posting the same $N bodies over one keep-alive connection: the
 #     overhead per record and the ratio;
 #  2. one file through `ar-prompt | ar-route -r` against one curl call;
-#  3. both backends refusing connections: time to the error record.
+#  3. both backends refusing connections: time to the error record;
+#  4. one record through ar-route answered from the answer cache against
+#     the same record routed to the (instant) mock: a hit and a miss.
+# Figures 1 to 3 run with the cache off (AR_NO_CACHE=1: the same record
+# again would be a hit) and the ledger on, in a temporary directory.
+#  5. ar-mcp: the characters of the tools/call results the calling model
+#     reads for the examples' tasks, with the code in the result and with
+#     write_to (the mock's answers, so the code is short: real code is
+#     longer and saves more).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:-$here/../bin}" && pwd)
@@ -30,7 +38,8 @@ refused="http://127.0.0.1:$("$PY" -c 'import socket; s=socket.socket(); s.bind((
 
 export OLLAMA_HOST=$url GOOGLE_GEMINI_BASE_URL=$url AR_LOCAL_MODEL=ok \
     AR_CLOUD_MODEL=ok GEMINI_API_KEY=bench-key LC_ALL=C
-unset XDG_CONFIG_HOME
+unset XDG_CONFIG_HOME AR_LEDGER
+export XDG_CACHE_HOME=$tmp/cache XDG_STATE_HOME=$tmp/state AR_NO_CACHE=1
 cd "$tmp"
 
 now() { date +%s%N; }
@@ -112,3 +121,79 @@ echo "  with syntax checks: $((p_route_chk / FILES)) us per file; ratio $(ratio 
 
 t_ref=$(best refused)
 echo "both backends refusing: error record in $((t_ref / 1000)) ms (target < 50 ms)"
+
+# 4. The cache: a miss routes to the mock (a fresh cache directory each
+# time), a hit reads the entry a first run wrote; per process (where
+# starting ar-route, which loads libcurl and its libraries, is the floor:
+# `ar-route -h`) and per record of a stream of $N different records.
+cache_miss() {
+	local i
+	for ((i = 0; i < FILES; i++)); do
+		XDG_CACHE_HOME=$tmp/miss-$RANDOM$i AR_NO_CACHE=0 \
+		    "$bin/ar-route" -q --no-syntax-check <rec.json
+	done
+}
+cache_hit() {
+	local i
+	for ((i = 0; i < FILES; i++)); do
+		AR_NO_CACHE=0 "$bin/ar-route" -q --no-syntax-check <rec.json
+	done
+}
+floor() {
+	local i
+	for ((i = 0; i < FILES; i++)); do
+		"$bin/ar-route" -h
+	done
+}
+for ((i = 0; i < N; i++)); do
+	echo "{\"task\":\"add $i numbers\",\"language\":\"python\"}"
+done >distinct.jsonl
+stream_miss() {
+	XDG_CACHE_HOME=$tmp/miss-$RANDOM AR_NO_CACHE=0 \
+	    "$bin/ar-route" -q --no-syntax-check <distinct.jsonl
+}
+stream_hit() { AR_NO_CACHE=0 "$bin/ar-route" -q --no-syntax-check <distinct.jsonl; }
+AR_NO_CACHE=0 "$bin/ar-route" -q --no-syntax-check <rec.json >/dev/null
+AR_NO_CACHE=0 "$bin/ar-route" -q --no-syntax-check <rec.json | grep -q '"cached":true'
+stream_hit >/dev/null
+c_miss=$(best cache_miss)
+c_hit=$(best cache_hit)
+c_floor=$(best floor)
+s_miss=$(best stream_miss)
+s_hit=$(best stream_hit)
+echo "cache, one record per process ($FILES runs): hit $((c_hit / FILES)) us, miss $((c_miss / FILES)) us, ratio $(ratio "$c_hit" "$c_miss")"
+echo "  of which starting ar-route (ar-route -h): $((c_floor / FILES)) us; the hit itself $(((c_hit - c_floor) / FILES)) us (target < 5 ms)"
+echo "cache, a stream of $N different records: hit $((s_hit / N)) us, miss $((s_miss / N)) us per record, ratio $(ratio "$s_hit" "$s_miss")"
+# 5. What the calling model reads: every result of ar-mcp for the
+# examples' tasks, as JSON, once with the code and once with write_to.
+mcp_chars() {
+	"$PY" - "$here/../examples/tasks" "$1" <<'PY' >mcp.script
+import glob, json, os, sys
+tasks, write = sorted(glob.glob(os.path.join(sys.argv[1], "*.task"))), sys.argv[2]
+print("send " + json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+      "params": {"protocolVersion": "2025-06-18", "capabilities": {}}}))
+for i, t in enumerate(tasks, 1):
+    args = {"task": open(t).read().strip(), "language": "python"}
+    if write == "1":
+        args.update(write_to=os.path.basename(t)[:-5] + ".py", overwrite=True)
+    print("send " + json.dumps({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+          "params": {"name": "intelligent_code_gen", "arguments": args}}))
+    print("wait %d" % i)
+PY
+	"$PY" "$here/mcp_client.py" -- "$bin/ar-mcp" <mcp.script |
+	    "$PY" -c '
+import json, sys
+n = c = k = 0
+for l in sys.stdin:
+    m = json.loads(l)
+    if isinstance(m, dict) and m.get("id", 0) != 0 and "result" in m:
+        n += 1
+        c += len(json.dumps(m["result"], separators=(",", ":"), ensure_ascii=False))
+        k += len(m["result"].get("structuredContent", {}).get("code", ""))
+print(n, c, k)'
+}
+read -r n_code c_code k_code < <(mcp_chars 0)
+read -r _ c_write _ < <(mcp_chars 1)
+echo "ar-mcp results for $n_code example tasks: without write_to the calling model reads $c_code characters"
+echo "  and writes the $k_code characters of code again into its own file write: $((c_code + k_code)) in all;"
+echo "  with write_to it reads $c_write and writes nothing: ratio $(ratio "$c_write" "$((c_code + k_code))")"

@@ -28,8 +28,10 @@ fi
 : "${AR_TEST_BIN:=$AR_TEST_DIR}"
 export AR_TEST_DIR AR_BIN AR_TEST_BIN
 
-# ar_setup: per-test sandbox.  Fresh HOME and working directory under
-# $BATS_TEST_TMPDIR, no AR_*/OLLAMA_*/GOOGLE_*/GEMINI_* variables (except
+# ar_setup: per-test sandbox.  Fresh HOME, XDG_CACHE_HOME, XDG_STATE_HOME
+# (so the answer cache and the ledger start empty), AR_NO_CACHE=1 (the
+# cache tests unset it) and working directory
+# under $BATS_TEST_TMPDIR, no AR_*/OLLAMA_*/GOOGLE_*/GEMINI_* variables (except
 # the AR_BIN/AR_TEST_DIR/AR_TEST_BIN locations), no proxies, $AR_BIN first
 # in PATH, C locale.  Also empties the mock's request log, if one runs.
 ar_setup() {
@@ -37,6 +39,9 @@ ar_setup() {
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME" "$BATS_TEST_TMPDIR/work"
 	unset XDG_CONFIG_HOME
+	# the answer cache and the ledger: this test's own, never the user's
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
 	for v in $(compgen -e); do
 		case $v in
 		AR_BIN | AR_TEST_DIR | AR_TEST_BIN) ;;
@@ -44,6 +49,9 @@ ar_setup() {
 		esac
 	done
 	unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY
+	# Tests of other behaviours route the same task many times and count
+	# the requests; the cache would answer them.  Cache tests unset it.
+	export AR_NO_CACHE=1
 	export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 	export PATH="$AR_BIN:$PATH"
 	export LC_ALL=C

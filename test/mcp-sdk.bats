@@ -9,6 +9,7 @@
 
 bats_require_minimum_version 1.5.0
 load helper
+load interop_helper
 
 setup_file() { mock_start; }
 teardown_file() { mock_stop; }
@@ -20,31 +21,26 @@ setup() {
 
 # need_sdk: node and the SDK packages are there, or skip (fail in CI).
 need_sdk() {
-	local mods=${MCP_SDK_MODULES:-$AR_TEST_DIR/interop/node_modules} why=
-	if ! command -v node >/dev/null; then
-		why="node is not installed"
-	elif [ ! -f "$mods/@modelcontextprotocol/sdk/package.json" ] ||
-	    [ ! -f "$mods/sdk-gemini-cli/package.json" ]; then
-		why="the MCP SDK is not installed: run npm ci --prefix test/interop"
-	fi
-	[ -z "$why" ] && return 0
-	if [ "${CI:-}" = true ]; then
-		echo "mcp-sdk.bats: $why (CI=true: this test must run)" >&2
-		return 1
-	fi
-	skip "$why"
+	local why=
+	command -v node >/dev/null || why="node is not installed"
+	[ -n "$why" ] || why=$(interop_missing \
+	    @modelcontextprotocol/sdk/package.json sdk-gemini-cli/package.json)
+	interop_skip "$why"
 }
 
-# sdk NAME: the client's results with package NAME, run once per file
-# (the mock's request log of that run goes to $BATS_FILE_TMPDIR/NAME.mock).
+# sdk NAME[@http]: the client's results with package NAME, over stdio or
+# (with @http) over Streamable HTTP, run once per file (the mock's request
+# log of that run goes to $BATS_FILE_TMPDIR/NAME[@http].mock).
 sdk() {
 	local dir="$BATS_FILE_TMPDIR/interop" out="$BATS_FILE_TMPDIR/$1.json"
+	local pkg=${1%@http} transport=stdio
+	[ "$pkg" = "$1" ] || transport=http
 	if [ ! -s "$out" ]; then
 		mkdir -p "$dir" "$(dirname "$out")"
 		cp "$AR_TEST_DIR/interop/client.mjs" "$dir/"
-		ln -sfn "${MCP_SDK_MODULES:-$AR_TEST_DIR/interop/node_modules}" \
-		    "$dir/node_modules"
-		MCP_SDK=$1 AR_MCP="$AR_BIN/ar-mcp" timeout 300 node \
+		ln -sfn "$MODS" "$dir/node_modules"
+		MCP_SDK=$pkg MCP_TRANSPORT=$transport AR_MCP="$AR_BIN/ar-mcp" \
+		    timeout 300 node \
 		    "$dir/client.mjs" >"$out.tmp" 2>"$out.err" || {
 			cat "$out.tmp" "$out.err" >&2
 			return 1
@@ -98,11 +94,11 @@ sdk_scenarios() {
 	p='d["list"]'
 	assert_equal "$(r @modelcontextprotocol/sdk "$p['protocolVersion']")" 2025-11-25
 	assert_equal "$(r @modelcontextprotocol/sdk "$p['server']['name']")" aurarouter
-	assert_equal "$(r @modelcontextprotocol/sdk "$p['capabilities']")" '{"tools":{"listChanged":false}}'
+	assert_equal "$(r @modelcontextprotocol/sdk "$p['capabilities']")" '{"logging":{},"tools":{"listChanged":false}}'
 	[[ $(r @modelcontextprotocol/sdk "$p['instructions']") == *intelligent_code_gen* ]]
 	assert_equal "$(r @modelcontextprotocol/sdk "[t['name'] for t in $p['tools']]")" '["intelligent_code_gen"]'
 	assert_equal "$(r @modelcontextprotocol/sdk "$p['tools'][0]['inputSchema']['required']")" '["task"]'
-	assert_equal "$(r @modelcontextprotocol/sdk "$p['tools'][0]['annotations']['readOnlyHint']")" true
+	assert_equal "$(r @modelcontextprotocol/sdk "$p['tools'][0]['annotations']['readOnlyHint']")" false
 	assert_equal "$(r @modelcontextprotocol/sdk "$p['tools'][0]['outputSchema']['type']")" object
 }
 
@@ -156,4 +152,20 @@ sdk_scenarios() {
 @test "SDK client (newest pinned 1.x): every scenario passes" {
 	assert_equal "$(r @modelcontextprotocol/sdk 'd["sdkVersion"]')" 1.32.2
 	sdk_scenarios @modelcontextprotocol/sdk 2025-11-25
+}
+
+@test "SDK client over Streamable HTTP: every scenario passes, progress and cancellation included" {
+	n=@modelcontextprotocol/sdk@http
+	assert_equal "$(r $n 'd["transport"]')" http
+	sdk_scenarios $n 2025-11-25
+	assert_equal "$(r $n "[x['message'] for x in d['local']['progress'] if 'tokens)' not in x['message']]")" \
+	    '["checking local model","local model generating","validating"]'
+	assert_equal "$(r $n 'd["cancel"]["cancelled"]["method"]')" notifications/cancelled
+	[[ $(r $n 'd["cancel"]["connsBefore"]') -ge 1 ]]
+	# SIGTERM after each scenario: a clean exit.
+	assert_equal "$(r $n '[d[s]["exit"] for s in ("list", "local", "fallback", "allFail", "cancel")]')" '[0,0,0,0,0]'
+}
+
+@test "SDK client of Gemini CLI (1.23.0) over Streamable HTTP: every scenario passes" {
+	sdk_scenarios sdk-gemini-cli@http 2025-06-18
 }

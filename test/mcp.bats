@@ -12,96 +12,7 @@ setup() {
 	export AR_FIRST_TOKEN_TIMEOUT=30 AR_TIMEOUT=60
 }
 
-INIT='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bats","version":"1.0"}}}'
-INITED='{"jsonrpc":"2.0","method":"notifications/initialized"}'
-TASK='{"task":"add two numbers","language":"python"}'
-
-# mcp [ARGS...]: runs ar-mcp ARGS under the driver, the script on stdin.
-mcp() {
-	run --separate-stderr "${PYTHON3:-python3}" "$AR_TEST_DIR/mcp_client.py" \
-	    -t 60 -- ar-mcp "$@"
-}
-
-# call ID ARGUMENTS [META]: a tools/call request line.
-call() {
-	printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"intelligent_code_gen","arguments":%s%s}}' \
-	    "$1" "$2" "${3:+,\"_meta\":$3}"
-}
-
-# ping ID: a ping request line.
-ping() { printf '{"jsonrpc":"2.0","id":%s,"method":"ping"}' "$1"; }
-
-# q EXPR: evaluates the Python expression EXPR over the session in $output
-# and prints the value (strings raw, anything else as compact JSON).
-# rpc: the protocol messages in arrival order; reply(ID): the one response
-# to ID (JSON type included); notes(): the progress notifications;
-# meta(KEY): the driver's line carrying KEY; at(M): the index of M in rpc.
-q() {
-	"${PYTHON3:-python3}" -c '
-import json, sys
-lines = [json.loads(l) for l in sys.stdin if l.strip()]
-rpc = [m for m in lines if not any(k.startswith("_") for k in m)]
-def reply(i):
-    r = [m for m in rpc if "method" not in m and "id" in m
-         and type(m["id"]) is type(i) and m["id"] == i]
-    return r[0] if len(r) == 1 else "%d replies to %r" % (len(r), i)
-def notes(method="notifications/progress"):
-    return [m for m in rpc if m.get("method") == method]
-def meta(k):
-    return [m for m in lines if k in m][0][k]
-def at(m):
-    return [i for i, x in enumerate(rpc) if x is m][0]
-v = eval(sys.argv[1])
-print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
-' "$1" <<<"$output"
-}
-
-# protocol_only: the session ended with exit 0 and every line ar-mcp wrote
-# on stdout is a JSON-RPC 2.0 message (response or notification).
-protocol_only() {
-	assert_success
-	assert_equal "$(q 'meta("_exit")')" 0
-	assert_equal "$(q '[l for l in lines if "_nonjson" in l]')" "[]"
-	assert_equal "$(q '[m for m in rpc if m.get("jsonrpc") != "2.0" or
-	    not ("method" in m or "result" in m or "error" in m)]')" "[]"
-}
-
-# no_secret: the API key is in neither stdout nor stderr.
-no_secret() {
-	[[ $output != *"$MOCK_KEY"* ]]
-	[[ $stderr != *"$MOCK_KEY"* ]]
-}
-
-# live_conns: established (or half-closed) TCP connections with the mock,
-# counting both ends.
-live_conns() {
-	"${PYTHON3:-python3}" -c '
-import sys
-port, n = int(sys.argv[1]), 0
-for f in ("/proc/net/tcp", "/proc/net/tcp6"):
-    try:
-        rows = open(f).read().splitlines()[1:]
-    except OSError:
-        continue
-    for r in rows:
-        p = r.split()
-        ends = [int(x.rsplit(":", 1)[1], 16) for x in p[1:3]]
-        if p[3] in ("01", "08") and port in ends:
-            n += 1
-print(n)' "$MOCK_PORT"
-}
-
-# conns_closed: waits (up to 15 s) until no connection with the mock is
-# left, then prints the count.
-conns_closed() {
-	local i
-	for ((i = 0; i < 75; i++)); do
-		[ "$(live_conns)" = 0 ] && break
-		sleep 0.2
-	done
-	live_conns
-}
-export -f live_conns conns_closed	# for the driver's exec steps
+load mcp_helper
 
 # fake_ollama MODE: starts a stand-in Ollama on a free port and exports
 # OLLAMA_HOST for it. MODE silent: connections are accepted and never
@@ -188,7 +99,7 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	assert_equal "$(q 'reply(0)["result"]["serverInfo"]["name"]')" aurarouter
 	assert_equal "$(q 'reply(0)["result"]["serverInfo"]["title"]')" AuraRouter
 	assert_equal "ar-mcp (aurarouter) $(q 'reply(0)["result"]["serverInfo"]["version"]')" "$version"
-	assert_equal "$(q 'reply(0)["result"]["capabilities"]')" '{"tools":{"listChanged":false}}'
+	assert_equal "$(q 'reply(0)["result"]["capabilities"]')" '{"tools":{"listChanged":false},"logging":{}}'
 	[[ $(q 'reply(0)["result"]["instructions"]') == *"Call intelligent_code_gen whenever"*"local model first"*"Gemini"* ]]
 	assert_equal "$stderr" ""
 }
@@ -238,15 +149,15 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 
 @test "unknown methods get -32601 before and after initialize" {
 	mcp <<-EOF
-	send {"jsonrpc":"2.0","id":1,"method":"server/discover","params":{}}
+	send {"jsonrpc":"2.0","id":1,"method":"resources/list","params":{}}
 	send {"jsonrpc":"2.0","id":2,"method":"nope"}
 	wait 2
 	send $INIT
 	send $INITED
-	send {"jsonrpc":"2.0","id":3,"method":"server/discover"}
+	send {"jsonrpc":"2.0","id":3,"method":"server/Discover"}
 	send {"jsonrpc":"2.0","id":4,"method":"resources/list"}
 	send {"jsonrpc":"2.0","id":5,"method":"prompts/list"}
-	send {"jsonrpc":"2.0","id":6,"method":"logging/setLevel","params":{"level":"debug"}}
+	send {"jsonrpc":"2.0","id":6,"method":"logging/setlevel","params":{"level":"debug"}}
 	send {"jsonrpc":"2.0","id":7,"method":"tools/List"}
 	wait 7
 	EOF
@@ -254,7 +165,7 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	for i in 1 2 3 4 5 6 7; do
 		assert_equal "$(q "reply($i)[\"error\"][\"code\"]")" -32601
 	done
-	[[ $(q 'reply(1)["error"]["message"]') == *"server/discover"* ]]
+	[[ $(q 'reply(1)["error"]["message"]') == *"resources/list"* ]]
 }
 
 @test "a line that is not JSON gets -32700 without an id" {
@@ -398,16 +309,17 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	[[ -n $(q "$t[\"title\"]") ]]
 	[[ $(q "$t[\"description\"]") == *"returns only the code"*"local model"*"Gemini"* ]]
 	assert_equal "$(q "$t[\"inputSchema\"][\"type\"]")" object
-	assert_equal "$(q "sorted($t[\"inputSchema\"][\"properties\"])")" '["file_context","language","task"]'
-	assert_equal "$(q "[p[\"type\"] for p in $t[\"inputSchema\"][\"properties\"].values()]")" '["string","string","string"]'
+	assert_equal "$(q "sorted($t[\"inputSchema\"][\"properties\"])")" '["file_context","files","language","overwrite","task","write_to"]'
+	assert_equal "$(q "[p[\"type\"] for p in $t[\"inputSchema\"][\"properties\"].values()]")" '["string","string","string","array","string","boolean"]'
 	assert_equal "$(q "$t[\"inputSchema\"][\"required\"]")" '["task"]'
 	assert_equal "$(q "$t[\"inputSchema\"][\"additionalProperties\"]")" false
 	assert_equal "$(q "$t[\"outputSchema\"][\"type\"]")" object
 	assert_equal "$(q "sorted($t[\"outputSchema\"][\"properties\"])")" \
-	    '["attempts","backend","code","language","model","timing","usage"]'
-	assert_equal "$(q "$t[\"annotations\"][\"readOnlyHint\"]")" true
+	    '["attempts","backend","code","language","model","timing","usage","written"]'
+	# It may write a file (write_to), replacing one only with overwrite.
+	assert_equal "$(q "$t[\"annotations\"][\"readOnlyHint\"]")" false
 	assert_equal "$(q "$t[\"annotations\"][\"openWorldHint\"]")" true
-	assert_equal "$(q "$t[\"annotations\"][\"destructiveHint\"]")" false
+	assert_equal "$(q "$t[\"annotations\"][\"destructiveHint\"]")" true
 	assert_equal "$(q "$t[\"annotations\"][\"idempotentHint\"]")" false
 }
 
@@ -536,7 +448,7 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	done
 	[[ $(q 'reply(5)["result"]["content"][0]["text"]') == *'"language"'*string* ]]
 	[[ $(q 'reply(6)["result"]["content"][0]["text"]') == *'"file_context"'*string* ]]
-	[[ $(q 'reply(7)["result"]["content"][0]["text"]') == *'Unknown argument "files"'* ]]
+	[[ $(q 'reply(7)["result"]["content"][0]["text"]') == 'Refused: files "/etc/passwd": outside the working directory'* ]]
 	[[ $(q 'reply(8)["result"]["content"][0]["text"]') == *'Unknown argument "bogus"'* ]]
 	assert_equal "$(mock_requests | grep -c generate)" 0
 }

@@ -82,7 +82,8 @@ class Inbox:
                 while i < len(self.msgs):
                     m = self.msgs[i]
                     i += 1
-                    if isinstance(m, dict) and pred(m):
+                    items = m if isinstance(m, list) else [m]
+                    if any(isinstance(x, dict) and pred(x) for x in items):
                         if fresh:
                             self.seen = i
                         return True

@@ -46,7 +46,15 @@ the counters of the "-once" behaviours; unknown names act as "ok".
                            CRLF cut between two writes after its CR
   unary-thought            Gemini: one whole (not SSE) response whose first
                            part is a thought
-A prompt holding "mock-delay-ms=N" is answered N ms late.
+  Ollama only: fixable (a python syntax error, and valid code when the
+  prompt is a repair: it holds the repair header of src/repair.h and the
+  rejected code), fixable-check (valid python holding the line
+  MARKER = "MARK_BAD", and clean code for a repair prompt holding it)
+POST /mock/digest {"salt": S} changes the digest /api/tags reports for
+every model (as a re-pulled model would).
+A prompt holding "mock-delay-ms=N" is answered N ms late; one holding
+"mock-model=NAME" is answered by Ollama as the model NAME would be (a bulk
+run with one model and several behaviours).
 
 usage: mock_backend.py --port-file PATH --log PATH [--port N]
 
@@ -173,6 +181,25 @@ GFE_502 = ("<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n"
            "  <p>The server encountered a temporary error and could not "
            "complete your request.<p>Please try again in 30 seconds.  "
            "<ins>That\u2019s all we know.</ins>\n")
+# The repair prompt's header (src/repair.h, REPAIR_HEADER).
+REPAIR_HEADER = "The code below was rejected for these reasons:"
+FIXABLE = {
+    "fixable": "def f(:\n    return 1\n",
+    "fixable-check": PY_CODE + "MARKER = \"MARK_BAD\"\n",
+}
+DIGEST = {"salt": ""}
+
+
+def answer_of(beh, prompt):
+    """The answer text of a behaviour, for the prompt it was asked."""
+    if beh in FIXABLE:
+        bad = FIXABLE[beh]
+        if REPAIR_HEADER in prompt and bad in prompt:
+            return ANSWERS["ok"]
+        return fence("python", bad)
+    return ANSWERS.get(beh, ANSWERS["ok"])
+
+
 THOUGHT = ("**Planning the function**\n\nThe user wants a function; "
            "I will write a small add function in Python.")
 
@@ -188,7 +215,7 @@ BEHAVIOURS = [
     "rate-limit-daily", "retry-long", "partial",
     "think", "think-inline", "ctx-cut", "safety-mid", "recitation-mid",
     "index-order", "bom", "cr", "bad-gateway-once", "placeholder",
-    "unary-thought", "crlf-split",
+    "unary-thought", "crlf-split", "fixable", "fixable-check",
 ]
 # Ollama models that think (the others refuse a "think" request).
 THINKING_MODELS = ("think", "think-inline")
@@ -489,6 +516,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, self.ps())
         if self.command == "POST" and p == "/api/generate":
             return self.ollama_generate()
+        if self.command == "POST" and p == "/mock/digest":
+            DIGEST["salt"] = str((self.body or {}).get("salt", ""))
+            return self.send_json(200, DIGEST)
         return self.not_found()
 
     # -- Ollama
@@ -499,7 +529,7 @@ class Handler(BaseHTTPRequestHandler):
             "name": name, "model": name,
             "modified_at": "2025-09-01T10:00:00.000000000Z",
             "size": size,
-            "digest": hashlib.sha256(name.encode()).hexdigest(),
+            "digest": hashlib.sha256((DIGEST["salt"] + name).encode()).hexdigest(),
             "details": {"parent_model": "", "format": "gguf", "family": "llama",
                         "families": ["llama"], "parameter_size": "7B",
                         "quantization_level": "Q4_0"},
@@ -535,6 +565,9 @@ class Handler(BaseHTTPRequestHandler):
         stream = body.get("stream", True) is not False
         prompt = body.get("prompt") or ""
         beh = behaviour_of(model)
+        m = re.search(r"mock-model=([\w-]+)", prompt)
+        if m:
+            beh = m.group(1)
         ptoks = max(1, (len(prompt) + len(body.get("system") or "")) // 4)
 
         if beh == "missing":
@@ -579,7 +612,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.ollama_huge(model, stream, line, final)
         if size_of(beh) is not None:
             return self.ollama_sized(size_of(beh), stream, line, final)
-        text = ANSWERS.get(beh, ANSWERS["ok"])
+        text = answer_of(beh, prompt)
         toks = tokens_of(text)
         reason = "length" if beh == "truncated" else "stop"
 

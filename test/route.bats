@@ -341,7 +341,7 @@ $TASK"
 	assert_equal "$(json_get usage <<<"$output")" "$(json_get usage <up.json)"
 	ms=$(json_get timing.total_ms <up.json)
 	assert_equal "$(json_get attempts <<<"$output")" \
-	    "[{\"backend\":\"ollama\",\"model\":\"ok\",\"ok\":true,\"ms\":$(printf '%.0f' "$ms"),\"finish\":\"stop\"}]"
+	    "[{\"backend\":\"ollama\",\"model\":\"ok\",\"ok\":true,\"ms\":$(awk "BEGIN { printf \"%d\", $ms + 0.5 }"),\"finish\":\"stop\"}]"
 	[[ $stderr == *"⚡ [LOCAL] ok answered"* ]]
 	# One generation in all, by ar-ollama; ar-route asks nothing.
 	assert_equal "$(requests_to '/api/generate')" 1
@@ -350,20 +350,22 @@ $TASK"
 }
 
 @test "ar-ollama | ar-route: an invalid answer on the record falls back to the cloud" {
-	export AR_LOCAL_MODEL=placeholder
+	# A refusal, which a repair cannot fix: no further local call.
+	export AR_LOCAL_MODEL=refusal
 	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-ollama 2>/dev/null | ar-validate 2>/dev/null | ar-route"
 	assert_success
 	assert_equal "$(json_get backend <<<"$output")" gemini
 	assert_equal "$(json_get attempts.0.backend <<<"$output")" ollama
-	assert_equal "$(json_get attempts.0.model <<<"$output")" placeholder
+	assert_equal "$(json_get attempts.0.model <<<"$output")" refusal
 	assert_equal "$(json_get attempts.0.ok <<<"$output")" false
-	[[ $(json_get attempts.0.reasons.0 <<<"$output") == "placeholder: # ... rest of the code here" ]]
+	[[ $(json_get attempts.0.reasons.0 <<<"$output") == "refusal: I'm sorry"* ]]
 	assert_equal "$(json_get attempts.1.backend <<<"$output")" gemini
 	assert_equal "$(json_get attempts.1.ok <<<"$output")" true
-	[[ $stderr == *"☁️ [CLOUD]"*"local failed: invalid code: placeholder"* ]]
+	json_get attempts.2 <<<"$output" && fail "two attempts expected"
+	[[ $stderr == *"☁️ [CLOUD]"*"local failed: invalid code: refusal"* ]]
 	# output, code and reasons now describe the cloud's answer
 	out=$(json_get output <<<"$output")
-	[[ $out != *"rest of the code"* ]]
+	[[ $out != *"sorry"* ]]
 	[[ $out == *"$(json_get code <<<"$output")"* ]]
 	assert_equal "$(json_get reasons <<<"$output")" '[]'
 	assert_equal "$(requests_to '/api/generate')" 1
@@ -373,10 +375,39 @@ $TASK"
 	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-ollama 2>/dev/null | ar-route --local-only"
 	assert_failure 1
 	assert_equal "$(json_get error.code <<<"$output")" all_failed
-	[[ $(json_get error.message <<<"$output") == *"ollama placeholder: invalid code: placeholder: "* ]]
+	[[ $(json_get error.message <<<"$output") == *"ollama refusal: invalid code: refusal: "* ]]
 	json_get attempts.1 <<<"$output" && fail "only one attempt expected"
 	assert_equal "$(requests_to '/api/generate')" 1
 	assert_equal "$(requests_to 'GenerateContent')" 0
+}
+
+@test "ar-ollama | ar-route: an answer on the record that a repair can fix is repaired" {
+	export AR_LOCAL_MODEL=fixable
+	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-ollama 2>/dev/null | ar-route"
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" ollama
+	[[ $(json_get attempts.0.reasons.0 <<<"$output") == "syntax error"* ]]
+	json_get attempts.0.repair <<<"$output" && fail "the record's answer is no repair"
+	assert_equal "$(json_get attempts.1.repair <<<"$output")" true
+	assert_equal "$(json_get attempts.1.ok <<<"$output")" true
+	# the only local call after ar-ollama's is the repair of its answer
+	assert_equal "$(requests_to '/api/generate')" 2
+	p=$(mock_requests | grep '/api/generate' | sed -n 2p | json_get body.prompt)
+	[[ $p == *"def f(:"* && $p == *"rejected"* ]]
+	[[ $(json_get output <<<"$output") != *"def f(:"* ]]
+	assert_equal "$(requests_to 'GenerateContent')" 0
+}
+
+@test "an answer on the record is not replaced by a cached one" {
+	unset AR_NO_CACHE
+	run --separate-stderr ar-route <<<"$TASK"
+	assert_success
+	rec='{"task":"add two numbers","language":"python","output":"```python\ndef plus(a, b):\n    return a + b\n```","backend":"ollama","model":"ok"}'
+	run --separate-stderr ar-route <<<"$rec"
+	assert_success
+	json_get cached <<<"$output" && fail "answered from the cache"
+	[[ $(json_get code <<<"$output") == "def plus(a, b):"* ]]
+	assert_equal "$(json_get attempts.0.ok <<<"$output")" true
 }
 
 @test "ar-gemini | ar-route: a cloud answer on the record is the cloud's attempt, not sent again" {

@@ -1,8 +1,9 @@
 #!/bin/bash
 # valgrind.sh [BINDIR] - run a representative set of cases under valgrind
 # memcheck against the mock backend: every program on a good record, on an
-# error path and on bad input, ar-route on a fallback and with -j, ar-ollama
-# --status, an ar-mcp session. Fails on any memcheck error or a definite
+# error path and on bad input, ar-route on a fallback, a repair, a check
+# command, a cache hit and with -j, ar-stats, ar-ollama --status, an ar-mcp
+# session. Fails on any memcheck error or a definite
 # leak (valgrind exits 99), and on an unexpected exit status or record
 # count. BINDIR holds the ar-* programs of a normal (not sanitized) build;
 # default: $AR_BIN, else bin/ of the source tree.
@@ -107,6 +108,11 @@ vcase "ar-route: -j 2, three records" 0 3 "$TASK
 $TASK
 $TASK" -- ar-route -j 2
 vcase "ar-route: bad input" 1 1 "}{" -- ar-route
+vcase "ar-route: a repair saves the cloud call" 0 1 "$TASK" AR_LOCAL_MODEL=fixable -- ar-route
+vcase "ar-route: a failing check command" 1 1 "$TASK" AR_CHECK=false -- ar-route --no-cache
+vcase "ar-route: a cache hit" 0 1 "$TASK" -- ar-route
+vcase "ar-stats: the ledger" 0 - "" -- ar-stats --by day
+vcase "ar-stats: --json --svg" 0 1 "" -- ar-stats --json --svg "$work/chart.svg"
 vcase "ar-route: bad flag" 2 0 "" -- ar-route --no-such-flag
 vcase "ar-route: flags that exclude each other" 2 0 "" -- ar-route --local-only --cloud-only
 vcase "ar-validate: --version" 0 1 "" -- ar-validate --version

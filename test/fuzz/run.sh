@@ -21,7 +21,7 @@ cc=${FUZZ_CC:-clang}
 jobs=${FUZZ_JOBS:-1}
 cflags="-g -O1 -Wall -Wextra -fno-omit-frame-pointer -fno-sanitize-recover=all \
  -D_GNU_SOURCE -DPACKAGE_VERSION=\"fuzz\" -I$top/src -I$here"
-libs="-lcurl -lpthread -lm"
+libs="-lcurl -lcrypto -lmicrohttpd -lpthread -lm"
 
 mkdir -p "$out/obj" "$out/corpus" "$out/artifacts" "$out/log"
 

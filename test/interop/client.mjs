@@ -3,13 +3,19 @@
 // Environment: AR_MCP (path to bin/ar-mcp), MOCK_URL and MOCK_KEY (the mock
 // backend of test/helper.bash), MCP_SDK (the package to import: the default
 // @modelcontextprotocol/sdk, or sdk-gemini-cli, the SDK release Gemini CLI
-// pins). Each scenario spawns ar-mcp through its own client connection with
-// its own environment; the results are printed as one JSON object.
+// pins), MCP_TRANSPORT (stdio, the default, or http: ar-mcp --http and the
+// SDK's StreamableHTTPClientTransport). Each scenario starts its own ar-mcp
+// with its own environment and connects a client; the results are printed
+// as one JSON object.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const sdk = process.env.MCP_SDK || '@modelcontextprotocol/sdk';
 const { Client } = await import(`${sdk}/client/index.js`);
 const { StdioClientTransport } = await import(`${sdk}/client/stdio.js`);
+const { StreamableHTTPClientTransport } = await import(
+	`${sdk}/client/streamableHttp.js`);
+const overHttp = process.env.MCP_TRANSPORT === 'http';
 const sdkVersion = JSON.parse(readFileSync(new URL(
 	`./node_modules/${sdk}/package.json`, import.meta.url))).version;
 
@@ -38,27 +44,48 @@ function liveConns() {
 	return n;
 }
 
-// Connects a client to a fresh ar-mcp whose backends are the mock with the
-// given models. Every message in both directions is recorded.
-async function open(local, cloud) {
-	const transport = new StdioClientTransport({
-		command: process.env.AR_MCP,
-		args: [],
-		env: {
-			PATH: process.env.PATH,
-			HOME: process.env.HOME,
-			NO_PROXY: '127.0.0.1,localhost',
-			OLLAMA_HOST: process.env.MOCK_URL,
-			GOOGLE_GEMINI_BASE_URL: process.env.MOCK_URL,
-			GEMINI_API_KEY: process.env.MOCK_KEY,
-			AR_LOCAL_MODEL: local,
-			AR_CLOUD_MODEL: cloud,
-			AR_FIRST_TOKEN_TIMEOUT: '30',
-			AR_TIMEOUT: '60',
-		},
-		stderr: 'pipe',
+// Starts ar-mcp --http on a free port; resolves to the child and the URL
+// it prints.
+function startHttp(env) {
+	const child = spawn(process.env.AR_MCP, ['--http', '127.0.0.1:0'],
+	    { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	return new Promise((resolve, reject) => {
+		let buf = '';
+		child.stdout.on('data', (d) => {
+			buf += d;
+			if (buf.includes('\n'))
+				resolve({ child, url: buf.split('\n')[0] });
+		});
+		child.on('exit', (code) => reject(new Error(`ar-mcp exited ${code}`)));
 	});
-	const c = { transport, received: [], sent: [], errors: [], stderr: '' };
+}
+
+// Connects a client to a fresh ar-mcp whose backends are the mock with the
+// given models, over stdio or HTTP. Every message in both directions is
+// recorded.
+async function open(local, cloud) {
+	const env = {
+		PATH: process.env.PATH,
+		HOME: process.env.HOME,
+		NO_PROXY: '127.0.0.1,localhost',
+		OLLAMA_HOST: process.env.MOCK_URL,
+		GOOGLE_GEMINI_BASE_URL: process.env.MOCK_URL,
+		GEMINI_API_KEY: process.env.MOCK_KEY,
+		AR_LOCAL_MODEL: local,
+		AR_CLOUD_MODEL: cloud,
+		AR_FIRST_TOKEN_TIMEOUT: '30',
+		AR_TIMEOUT: '60',
+	};
+	let transport, child = null;
+	if (overHttp) {
+		const h = await startHttp(env);
+		child = h.child;
+		transport = new StreamableHTTPClientTransport(new URL(h.url));
+	} else
+		transport = new StdioClientTransport({ command: process.env.AR_MCP,
+		    args: [], env, stderr: 'pipe' });
+	const c = { transport, child, received: [], sent: [], errors: [],
+	    stderr: '' };
 	let handler;
 	Object.defineProperty(transport, 'onmessage', {
 		configurable: true,
@@ -73,9 +100,12 @@ async function open(local, cloud) {
 		c.sent.push(m);
 		return send(m, o);
 	};
-	transport.stderr.on('data', (d) => { c.stderr += d; });
+	(child ? child.stderr : transport.stderr).on('data',
+	    (d) => { c.stderr += d; });
 	c.client = new Client({ name: 'aurarouter-interop', version: '1.0.0' });
-	c.client.onerror = (e) => c.errors.push(String(e));
+	// What the transport reports once close() began is its own abort of
+	// a stream (the SDK's HTTP transport aborts every fetch), not ours.
+	c.client.onerror = (e) => c.closing || c.errors.push(String(e));
 	await c.client.connect(transport);
 	const init = c.received.find((m) => m.result?.protocolVersion);
 	c.info = {
@@ -91,8 +121,15 @@ async function open(local, cloud) {
 
 async function close(c) {
 	const t0 = Date.now();
+	c.closing = true;
 	await c.client.close();
+	if (c.child) {
+		const exited = new Promise((r) => c.child.on('exit', r));
+		c.child.kill('SIGTERM');
+		c.exit = await exited;
+	}
 	return {
+		exit: c.exit,
 		closeMs: Date.now() - t0,
 		errors: c.errors,
 		stderr: c.stderr,
@@ -154,7 +191,7 @@ async function cancelScenario() {
 	    connsBefore: before, connsAfter: after, ...(await close(c)) };
 }
 
-const out = { sdk, sdkVersion };
+const out = { sdk, sdkVersion, transport: overHttp ? 'http' : 'stdio' };
 try {
 	out.list = await listScenario();
 	out.local = await callScenario('ok', 'ok');

@@ -1,0 +1,50 @@
+/*
+ * check.h - the user's check command (AR_CHECK, --check): a linter,
+ * compiler, type checker or test command run on each candidate answer.
+ *
+ * The command runs as `sh -c CMD` with "{}" in CMD replaced by the path of
+ * a temporary file holding the code (with the language's usual extension),
+ * else with that path appended; in a private temporary directory (its
+ * working directory, removed afterwards), with stdin from /dev/null and
+ * without any API key or token in its environment. After the time limit
+ * its whole process group is killed and the check fails.
+ */
+#ifndef AR_CHECK_H
+#define AR_CHECK_H
+
+#include "err.h"
+#include "validate.h"
+
+struct check_result {
+	int passed;		/* exited 0 in time */
+	int timed_out;		/* killed at the time limit */
+	char *output;		/* stdout and stderr, at most AR_MAX_CHECK_OUTPUT
+				 * bytes (owned, NUL-terminated, never NULL) */
+};
+
+/*
+ * Runs cmd on code[0..len) for language (may be NULL: extension ".txt").
+ * Returns 0 with res filled (passed or not), or -1 with e set when the
+ * command could not be run at all (no temporary directory, fork failed).
+ * Thread-safe. Free res with check_result_free().
+ */
+int check_run(const char *cmd, const char *code, size_t len,
+    const char *language, double timeout_s, struct check_result *res,
+    struct ar_err *e);
+void check_result_free(struct check_result *res);
+
+/* The usual file name extension of language (".py" for "python"), or
+ * ".txt". Static string. */
+const char *check_extension(const char *language);
+
+/*
+ * Runs cmd on the code of a valid vr and, when it does not pass, makes vr
+ * invalid with the reason "check failed: <its output>" (or "check failed:
+ * <why it could not run>", or "check timed out: killed after N s" when it
+ * was killed at the time limit). Does nothing when vr is invalid already
+ * or cmd is NULL.
+ */
+void check_validate(const char *cmd, double timeout_s, const char *language,
+    struct validate_result *vr);
+
+#endif
