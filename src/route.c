@@ -59,6 +59,7 @@ struct attempt {
 	struct validate_result vr;	/* when it answered */
 	char finish[64];		/* why the model stopped, "" unknown */
 	int answered;
+	int from_record;		/* the answer came on the record */
 	int repair;			/* a repair of the attempt before */
 	char endpoint[256];		/* the URL, without credentials */
 	long in_tok, out_tok;		/* usage, when it answered */
@@ -242,23 +243,32 @@ copy_oneline(char *dst, size_t size, const char *s)
 	buf_oneline(dst, size, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
+/* The record's timing.total_ms, 0 when it has none that makes sense. */
+static double
+record_ms(const struct json *rec)
+{
+	const struct json *timing = json_obj_get(rec, "timing");
+	double ms;
+
+	if (timing != NULL && timing->type == JSON_OBJECT &&
+	    json_obj_num(timing, "total_ms", &ms) && ms >= 0 && ms < 1e12)
+		return ms;
+	return 0;
+}
+
 /* Makes the local attempt a from the ar-ollama error rec carries, and
  * removes that error from rec. */
 static void
 local_from_record(struct route *r, struct json *rec, struct attempt *a)
 {
 	const struct json *err = json_obj_get(rec, "error");
-	const struct json *timing = json_obj_get(rec, "timing");
 	const char *model = json_obj_str(rec, "model", NULL);
 	const char *msg = json_obj_str(err, "message", NULL);
-	double ms;
 
 	a->backend = "ollama";
 	copy_oneline(a->model, sizeof a->model, model != NULL ? model :
 	    r->cfg->local_model);
-	if (timing != NULL && timing->type == JSON_OBJECT &&
-	    json_obj_num(timing, "total_ms", &ms) && ms >= 0 && ms < 1e12)
-		a->ms = ms;
+	a->ms = record_ms(rec);
 	copy_oneline(a->code, sizeof a->code, json_obj_str(err, "code", NULL));
 	a->err.code = a->code;
 	copy_oneline(a->err.msg, sizeof a->err.msg, msg);
@@ -278,6 +288,32 @@ on_tokens(void *ctx, long tokens)
 	phase(p->hooks, p->phase, tokens);
 }
 
+/* Validates the answer in j->res as attempt a. Returns 1 when it is
+ * valid code. */
+static int
+judge(struct route *r, struct job *j, struct attempt *a)
+{
+	struct validate_opts vo = r->opts->vopts;
+	const char *lang = NULL;
+	struct ar_err ign;
+
+	phase(j->h, ROUTE_PHASE_VALIDATE, -1);
+	/* Its type was checked by gen_request_from_record(). */
+	record_opt_str(j->rec, "language", &lang, &ign);
+	snprintf(a->finish, sizeof a->finish, "%s", j->res.finish);
+	/* a cancelled call stops its checker */
+	vo.cancel = j->h != NULL ? j->h->cancel : NULL;
+	validate_output(j->res.output.s ? j->res.output.s : "",
+	    j->res.output.len, lang, a->finish[0] != '\0' ? a->finish : NULL,
+	    &vo, &a->vr);
+	check_validate(r->cfg->check_cmd, r->cfg->check_timeout, lang, &a->vr);
+	a->answered = 1;
+	a->in_tok = j->res.input_tokens;
+	a->out_tok = j->res.output_tokens;
+	a->think_tok = j->res.thinking_tokens;
+	return a->vr.valid;
+}
+
 /* Calls one backend and validates its answer; fills a. Returns 1 when the
  * answer is valid code. */
 static int
@@ -288,9 +324,6 @@ try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 	struct gen_request rq = { j->sys, j->prompt, on_tokens, &pr,
 	    h != NULL ? h->cancel : NULL };
 	struct gen_result *res = &j->res;
-	struct validate_opts vo = r->opts->vopts;
-	const char *lang = NULL, *finish;
-	struct ar_err ign;
 	double t0 = clock_now_ms();
 	int rv;
 
@@ -306,20 +339,7 @@ try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 		return 0;
 	}
 	gen_log_timing(res, a->backend);
-	phase(h, ROUTE_PHASE_VALIDATE, -1);
-	/* Its type was checked by gen_request_from_record(). */
-	record_opt_str(j->rec, "language", &lang, &ign);
-	finish = res->finish[0] != '\0' ? res->finish : NULL;
-	snprintf(a->finish, sizeof a->finish, "%s", res->finish);
-	vo.cancel = rq.cancel;	/* a cancelled call stops its checker */
-	validate_output(res->output.s ? res->output.s : "", res->output.len,
-	    lang, finish, &vo, &a->vr);
-	check_validate(r->cfg->check_cmd, r->cfg->check_timeout, lang, &a->vr);
-	a->answered = 1;
-	a->in_tok = res->input_tokens;
-	a->out_tok = res->output_tokens;
-	a->think_tok = res->thinking_tokens;
-	return a->vr.valid;
+	return judge(r, j, a);
 }
 
 /* Why an attempt failed, in one line: "code: message" or the reasons. */
@@ -450,19 +470,33 @@ log_decision(const struct json *rec, const struct attempt *a, int n,
 	buf_free(&why);
 }
 
+/* Writes the answer of attempt a (its text in res) on the record. An
+ * answer that came on the record keeps the fields it came with; one from
+ * another engine replaces them, and the record's "output" (from ar-ollama
+ * or ar-gemini) when it has one, so that output and code agree. A
+ * "reasons" from ar-validate becomes the empty list of a valid answer. */
 static void
 record_success(struct json *rec, const struct attempt *a,
     const struct gen_result *res)
 {
 	const struct json *lang = json_obj_get(rec, "language");
-	struct json *tmp = json_object();
+	struct json *tmp;
 
-	gen_result_to_record(res, a->backend, tmp);
 	json_obj_set(rec, "code", json_stringz(a->vr.code));
 	if (a->vr.language != NULL && (lang == NULL || lang->type == JSON_NULL))
 		json_obj_set(rec, "language", json_stringz(a->vr.language));
 	json_obj_set(rec, "valid", json_bool(1));
+	if (json_obj_get(rec, "reasons") != NULL)
+		json_obj_set(rec, "reasons", json_array());
 	json_obj_set(rec, "backend", json_stringz(a->backend));
+	json_obj_set(rec, "model", json_stringz(a->model));
+	if (a->from_record)
+		return;
+	tmp = json_object();
+	gen_result_to_record(res, a->backend, tmp);
+	if (json_obj_get(rec, "output") != NULL)
+		json_obj_set(rec, "output", json_copy(json_obj_get(tmp,
+		    "output")));
 	json_obj_set(rec, "model", json_copy(json_obj_get(tmp, "model")));
 	json_obj_set(rec, "usage", json_copy(json_obj_get(tmp, "usage")));
 	json_obj_set(rec, "timing", json_copy(json_obj_get(tmp, "timing")));
@@ -578,6 +612,78 @@ route_repair(struct route *r, struct job *j)
 	return ok;
 }
 
+/* The engine named by a record's "backend" (absent: the local one), as a
+ * string that outlives the record's; NULL for one ar-route has not. */
+static const char *
+record_engine(const char *backend)
+{
+	if (backend == NULL || strcmp(backend, "ollama") == 0)
+		return "ollama";
+	if (strcmp(backend, "gemini") == 0)
+		return "gemini";
+	return NULL;
+}
+
+/* The token counts of rec's usage, for the ledger; the others stay. */
+static void
+usage_from_record(const struct json *rec, struct gen_result *res)
+{
+	const struct json *usage = json_obj_get(rec, "usage");
+	const char *const names[] = {
+		"input_tokens", "output_tokens", "thinking_tokens"
+	};
+	long *const counts[] = {
+		&res->input_tokens, &res->output_tokens, &res->thinking_tokens
+	};
+	double v;
+	size_t i;
+
+	if (usage == NULL || usage->type != JSON_OBJECT)
+		return;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (json_obj_num(usage, names[i], &v) && v >= 0 && v < 1e15)
+			*counts[i] = (long)v;
+}
+
+/* The answer rec carries ("output" from ar-ollama or ar-gemini) becomes
+ * the attempt of the engine that gave it, and is validated without asking
+ * that engine again. Returns 1 when it is valid code, 0 when not, -1 with
+ * e set (bad_field) for a field of the wrong type. */
+static int
+route_given(struct route *r, struct job *j, struct ar_err *e)
+{
+	const char *output, *backend, *model, *finish, *engine;
+	const struct json *timing = json_obj_get(j->rec, "timing");
+	struct attempt *a;
+	size_t len;
+
+	if (record_opt_str(j->rec, "output", &output, e) == -1 ||
+	    record_opt_str(j->rec, "backend", &backend, e) == -1 ||
+	    record_opt_str(j->rec, "model", &model, e) == -1 ||
+	    record_opt_str(j->rec, "finish", &finish, e) == -1)
+		return -1;
+	if ((engine = record_engine(backend)) == NULL)
+		return err_set(e, AR_E_BAD_FIELD, "field \"backend\": no "
+		    "engine named %.64s", backend);
+	if (model == NULL)
+		model = strcmp(engine, "ollama") == 0 ? r->cfg->local_model :
+		    r->cfg->cloud_model;
+	a = attempt_start(j, engine, "", "");	/* its endpoint is unknown */
+	copy_oneline(a->model, sizeof a->model, model);
+	a->from_record = 1;
+	a->ms = record_ms(j->rec);
+	json_obj_str(j->rec, "output", &len);
+	buf_add(&j->res.output, output, len);
+	snprintf(j->res.model, sizeof j->res.model, "%s", a->model);
+	snprintf(j->res.finish, sizeof j->res.finish, "%s",
+	    finish != NULL ? finish : "");
+	if (timing != NULL && timing->type == JSON_OBJECT)
+		json_obj_num(timing, "tokens_per_s", &j->res.tokens_per_s);
+	j->res.total_ms = a->ms;
+	usage_from_record(j->rec, &j->res);
+	return judge(r, j, a);
+}
+
 /* Writes the outcome on the record: the answer or the error, and the
  * attempts. */
 static void
@@ -629,7 +735,9 @@ route_cache_hit(struct route *r, struct job *j)
 
 	record_opt_str(j->rec, "language", &j->lang_in, &ign);
 	spend_request_of(j, &rq);
+	/* A record with an answer or a failed attempt is routed from it. */
 	if (route_takes_error(j->rec) ||
+	    json_obj_get(j->rec, "output") != NULL ||
 	    !spend_cache_get(r->cfg, r->opts, &rq, j->rec))
 		return 0;
 	buf_printf(&line, "⚡ [CACHE] %s (%s) answered from the cache",
@@ -677,11 +785,20 @@ route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 	}
 	if (route_takes_error(rec))
 		local_from_record(r, rec, &j.a[j.n++]);
-	else if (!r->opts->cloud_only)
+	else if (json_obj_get(rec, "output") != NULL) {
+		if ((ok = route_given(r, &j, &e)) == -1) {
+			record_set_error(rec, STAGE, &e);
+			spend_ledger(r->cfg, rec, json_array());
+			job_free(&j);
+			return -1;
+		}
+	} else if (!r->opts->cloud_only)
 		ok = route_local(r, &j);
 	while (!ok && !cancelled(h) && repair_due(r, &j))
 		ok = route_repair(r, &j);
-	if (!ok && !r->opts->local_only && !cancelled(h))
+	/* The cloud is the last engine: after its answer there is no other. */
+	if (!ok && !r->opts->local_only && !cancelled(h) &&
+	    (j.n == 0 || strcmp(j.a[0].backend, "gemini") != 0))
 		ok = route_cloud(r, &j);
 	route_outcome(&j, ok);
 	route_spent(r, &j, ok);

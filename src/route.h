@@ -51,6 +51,13 @@ void route_free(struct route *r);
  * attempt that already failed: it becomes attempts[0] (model from the
  * record's "model", ms from its timing.total_ms), its error is removed,
  * and the cloud is tried unless opts->local_only.
+ * A record carrying an answer ("output", from ar-ollama or ar-gemini) is
+ * not sent to that engine again: the answer is validated as the attempt
+ * of the engine its "backend" names (model, finish and timing.total_ms
+ * from the record); an invalid local answer is repaired when a repair can
+ * fix it, else falls back to the cloud; an invalid cloud answer fails.
+ * An answer that follows replaces the record's output. Such a record is
+ * never answered from the cache.
  * hooks may be NULL. Logs one decision line (⚡ [LOCAL] / ☁️ [CLOUD]).
  */
 int route_record(struct route *r, struct json *rec,

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "record.h"
 #include "placeholder.h"
+#include "repeat.h"
 #include "syntax.h"
 #include "think.h"
 #include "validate.h"
@@ -28,11 +29,6 @@
 #define V_LANG_MAX	32		/* bytes of a language name kept */
 #define V_REFUSAL_SPAN	200		/* refusals are looked for this near the start */
 #define V_QUOTE_MAX	100		/* bytes of text quoted in a reason */
-#define V_RUN_LINES	10		/* the same line this often in a row */
-#define V_MANY_LINES	20		/* the "over half the lines" rule needs this many */
-#define V_TAIL_SPAN	400		/* bytes a trailing repeated chunk must cover */
-#define V_TAIL_MIN	8		/* ... in at least this many copies */
-#define V_TAIL_CHUNK	256		/* longest chunk looked for */
 
 /* One fenced block. */
 struct vblock {
@@ -395,149 +391,14 @@ v_refusal(const char *s, size_t len)
 
 /* ---- repetition ---------------------------------------------------- */
 
-struct vline {
-	const char *s;
-	size_t len;
-};
-
-static int
-v_line_cmp(const void *a, const void *b)
-{
-	const struct vline *x = a, *y = b;
-	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
-
-	if (c != 0)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
-static int
-v_trivial(const struct vline *l)
-{
-	size_t i, alnum = 0;
-
-	for (i = 0; i < l->len; i++)
-		alnum += isalnum((unsigned char)l->s[i]) != 0;
-	return alnum < 2;
-}
-
-/* The non-blank lines of s, trimmed; *n of them (free the array). */
-static struct vline *
-v_lines(const char *s, size_t len, size_t *n)
-{
-	const char *p = s, *end = s + len, *nl;
-	struct vline *v = NULL;
-	size_t cap = 0, k;
-
-	*n = 0;
-	for (; p < end; p = nl ? nl + 1 : end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		k = (nl ? nl : end) - p;
-		if (v_blank(p, k))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, cap * sizeof *v);
-		}
-		v[*n].len = k;
-		v[*n].s = v_trim(p, &v[*n].len);
-		(*n)++;
-	}
-	return v;
-}
-
-/* The same non-trivial line V_RUN_LINES times in a row. */
-static int
-v_rep_run(struct validate_result *res, const struct vline *v, size_t n)
-{
-	size_t i, run = 1;
-	struct buf q = BUF_INIT;
-
-	for (i = 1; i < n; i++) {
-		run = v_line_cmp(&v[i], &v[i - 1]) == 0 ? run + 1 : 1;
-		if (run >= V_RUN_LINES && !v_trivial(&v[i]))
-			break;
-	}
-	if (i >= n)
-		return 0;
-	while (i + 1 < n && v_line_cmp(&v[i + 1], &v[i]) == 0) {
-		i++;
-		run++;
-	}
-	buf_add_oneline(&q, v[i].s, v[i].len, 40);
-	v_reason(res, "degenerate repetition: a line repeated %zu times in "
-	    "a row: %s", run, buf_str(&q));
-	buf_free(&q);
-	return 1;
-}
-
-/* One non-trivial line making up over half of V_MANY_LINES or more. */
-static int
-v_rep_many(struct validate_result *res, const struct vline *v, size_t n)
-{
-	struct vline *s;
-	struct buf q = BUF_INIT;
-	size_t i, run = 1, best = 0, at = 0;
-
-	if (n < V_MANY_LINES)
-		return 0;
-	s = xmalloc(n * sizeof *s);
-	memcpy(s, v, n * sizeof *s);
-	qsort(s, n, sizeof *s, v_line_cmp);
-	for (i = 1; i <= n; i++) {
-		if (i < n && v_line_cmp(&s[i], &s[i - 1]) == 0) {
-			run++;
-			continue;
-		}
-		if (run > best && !v_trivial(&s[i - 1])) {
-			best = run;
-			at = i - 1;
-		}
-		run = 1;
-	}
-	if (best * 2 > n) {
-		buf_add_oneline(&q, s[at].s, s[at].len, 40);
-		v_reason(res, "degenerate repetition: %zu of %zu lines are "
-		    "the same line: %s", best, n, buf_str(&q));
-		buf_free(&q);
-	}
-	free(s);
-	return best * 2 > n;
-}
-
-/* A chunk repeated at the end of s, as a looping model writes it. */
-static int
-v_rep_tail(struct validate_result *res, const char *s, size_t len)
-{
-	size_t p, k;
-	const char *chunk;
-
-	for (p = 1; p <= V_TAIL_CHUNK && p * V_TAIL_MIN <= len; p++) {
-		chunk = s + len - p;
-		if (v_blank(chunk, p))
-			continue;
-		for (k = 1; (k + 1) * p <= len &&
-		    !memcmp(s + len - (k + 1) * p, chunk, p); k++)
-			if (k + 1 >= V_TAIL_MIN && (k + 1) * p >= V_TAIL_SPAN) {
-				v_reason(res, "degenerate repetition: the text "
-				    "ends with a %zu-byte chunk repeated %zu "
-				    "times or more", p, k + 1);
-				return 1;
-			}
-	}
-	return 0;
-}
-
 static void
 v_repetition(struct validate_result *res, const char *s, size_t len)
 {
-	struct vline *v;
-	size_t n;
+	struct buf why = BUF_INIT;
 
-	v = v_lines(s, len, &n);
-	if (!v_rep_run(res, v, n) && !v_rep_many(res, v, n))
-		v_rep_tail(res, s, len);
-	free(v);
+	if (repeat_find(s, len, &why))
+		v_reason(res, "degenerate repetition: %s", buf_str(&why));
+	buf_free(&why);
 }
 
 /* ---- syntax ---------------------------------------------------------- */

@@ -35,10 +35,10 @@ struct validate_result {
  * fenced block, else the whole text when it is plainly code. Then checks
  * it: too short, refusal, every finish but a normal stop (truncation for
  * "length" or "MAX_TOKENS", "stopped by the provider" for SAFETY,
- * RECITATION...), an unclosed fence, degenerate repetition, placeholders
- * for omitted code (placeholder.h), syntax errors (C, Python, sh,
- * JavaScript, ... when the checker exists). language and finish may be
- * NULL. Thread-safe. Free res with validate_result_free().
+ * RECITATION...), an unclosed fence, degenerate repetition (repeat.h),
+ * placeholders for omitted code (placeholder.h), syntax errors (C,
+ * Python, sh, JavaScript, ... when the checker exists). language and
+ * finish may be NULL. Thread-safe. Free res with validate_result_free().
  */
 void validate_output(const char *output, size_t len, const char *language,
     const char *finish, const struct validate_opts *opts,

@@ -330,6 +330,142 @@ $TASK"
 	assert_equal "$(requests_to 'GenerateContent')" 0
 }
 
+@test "ar-ollama | ar-route: the answer on the record is the local attempt, not asked again" {
+	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-ollama 2>/dev/null | tee up.json | ar-route"
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" ollama
+	assert_equal "$(json_get valid <<<"$output")" true
+	# code is extracted from the output that came on the record
+	assert_equal "$(json_get output <<<"$output")" "$(json_get output <up.json)"
+	[[ $(json_get output <up.json) == *"$(json_get code <<<"$output")"* ]]
+	assert_equal "$(json_get usage <<<"$output")" "$(json_get usage <up.json)"
+	ms=$(json_get timing.total_ms <up.json)
+	assert_equal "$(json_get attempts <<<"$output")" \
+	    "[{\"backend\":\"ollama\",\"model\":\"ok\",\"ok\":true,\"ms\":$(awk "BEGIN { printf \"%d\", $ms + 0.5 }"),\"finish\":\"stop\"}]"
+	[[ $stderr == *"⚡ [LOCAL] ok answered"* ]]
+	# One generation in all, by ar-ollama; ar-route asks nothing.
+	assert_equal "$(requests_to '/api/generate')" 1
+	assert_equal "$(requests_to '/api/tags')" 0
+	assert_equal "$(requests_to 'GenerateContent')" 0
+}
+
+@test "ar-ollama | ar-route: an invalid answer on the record falls back to the cloud" {
+	# A refusal, which a repair cannot fix: no further local call.
+	export AR_LOCAL_MODEL=refusal
+	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-ollama 2>/dev/null | ar-validate 2>/dev/null | ar-route"
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" gemini
+	assert_equal "$(json_get attempts.0.backend <<<"$output")" ollama
+	assert_equal "$(json_get attempts.0.model <<<"$output")" refusal
+	assert_equal "$(json_get attempts.0.ok <<<"$output")" false
+	[[ $(json_get attempts.0.reasons.0 <<<"$output") == "refusal: I'm sorry"* ]]
+	assert_equal "$(json_get attempts.1.backend <<<"$output")" gemini
+	assert_equal "$(json_get attempts.1.ok <<<"$output")" true
+	json_get attempts.2 <<<"$output" && fail "two attempts expected"
+	[[ $stderr == *"☁️ [CLOUD]"*"local failed: invalid code: refusal"* ]]
+	# output, code and reasons now describe the cloud's answer
+	out=$(json_get output <<<"$output")
+	[[ $out != *"sorry"* ]]
+	[[ $out == *"$(json_get code <<<"$output")"* ]]
+	assert_equal "$(json_get reasons <<<"$output")" '[]'
+	assert_equal "$(requests_to '/api/generate')" 1
+	assert_equal "$(requests_to 'GenerateContent')" 1
+	# --local-only: the rejected answer is the only attempt.
+	mock_reset_log
+	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-ollama 2>/dev/null | ar-route --local-only"
+	assert_failure 1
+	assert_equal "$(json_get error.code <<<"$output")" all_failed
+	[[ $(json_get error.message <<<"$output") == *"ollama refusal: invalid code: refusal: "* ]]
+	json_get attempts.1 <<<"$output" && fail "only one attempt expected"
+	assert_equal "$(requests_to '/api/generate')" 1
+	assert_equal "$(requests_to 'GenerateContent')" 0
+}
+
+@test "ar-ollama | ar-route: an answer on the record that a repair can fix is repaired" {
+	export AR_LOCAL_MODEL=fixable
+	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-ollama 2>/dev/null | ar-route"
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" ollama
+	[[ $(json_get attempts.0.reasons.0 <<<"$output") == "syntax error"* ]]
+	json_get attempts.0.repair <<<"$output" && fail "the record's answer is no repair"
+	assert_equal "$(json_get attempts.1.repair <<<"$output")" true
+	assert_equal "$(json_get attempts.1.ok <<<"$output")" true
+	# the only local call after ar-ollama's is the repair of its answer
+	assert_equal "$(requests_to '/api/generate')" 2
+	p=$(mock_requests | grep '/api/generate' | sed -n 2p | json_get body.prompt)
+	[[ $p == *"def f(:"* && $p == *"rejected"* ]]
+	[[ $(json_get output <<<"$output") != *"def f(:"* ]]
+	assert_equal "$(requests_to 'GenerateContent')" 0
+}
+
+@test "an answer on the record is not replaced by a cached one" {
+	unset AR_NO_CACHE
+	run --separate-stderr ar-route <<<"$TASK"
+	assert_success
+	rec='{"task":"add two numbers","language":"python","output":"```python\ndef plus(a, b):\n    return a + b\n```","backend":"ollama","model":"ok"}'
+	run --separate-stderr ar-route <<<"$rec"
+	assert_success
+	json_get cached <<<"$output" && fail "answered from the cache"
+	[[ $(json_get code <<<"$output") == "def plus(a, b):"* ]]
+	assert_equal "$(json_get attempts.0.ok <<<"$output")" true
+}
+
+@test "ar-gemini | ar-route: a cloud answer on the record is the cloud's attempt, not sent again" {
+	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-gemini 2>/dev/null | ar-route"
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" gemini
+	assert_equal "$(json_get valid <<<"$output")" true
+	assert_equal "$(json_get attempts.0.backend <<<"$output")" gemini
+	assert_equal "$(json_get attempts.0.model <<<"$output")" ok
+	assert_equal "$(json_get attempts.0.ok <<<"$output")" true
+	json_get attempts.1 <<<"$output" && fail "only one attempt expected"
+	[[ $stderr == *"☁️ [CLOUD] ok answered"* ]]
+	assert_equal "$(requests_to 'GenerateContent')" 1
+	assert_equal "$(requests_to '/api/')" 0
+	# An invalid cloud answer is not sent again, nor to the local model.
+	mock_reset_log
+	export AR_CLOUD_MODEL=placeholder
+	run --separate-stderr bash -c "ar-prompt <<<'$TASK' | ar-gemini 2>/dev/null | ar-route"
+	assert_failure 1
+	assert_equal "$(json_get error.code <<<"$output")" all_failed
+	assert_equal "$(json_get attempts.0.backend <<<"$output")" gemini
+	[[ $(json_get attempts.0.reasons.0 <<<"$output") == "placeholder: "* ]]
+	json_get attempts.1 <<<"$output" && fail "only one attempt expected"
+	assert_equal "$(requests_to 'GenerateContent')" 1
+	assert_equal "$(requests_to '/api/')" 0
+}
+
+@test "an output on the record: finish, defaults and field types" {
+	# A cut answer (finish length) is rejected and the cloud answers.
+	run --separate-stderr ar-route <<<'{"task":"t","language":"python","output":"```python\ndef add(a, b):\n    return a + b\n```","backend":"ollama","model":"m","finish":"length"}'
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" gemini
+	assert_equal "$(json_get attempts.0.model <<<"$output")" m
+	assert_equal "$(json_get attempts.0.finish <<<"$output")" length
+	[[ $(json_get attempts.0.reasons.0 <<<"$output") == "truncated: finish length"* ]]
+	assert_equal "$(requests_to '/api/')" 0
+	# Without backend and model: the local attempt, with the local model;
+	# ms 0 without timing.
+	mock_reset_log
+	run --separate-stderr ar-route <<<'{"task":"t","language":"python","output":"```python\ndef add(a, b):\n    return a + b\n```"}'
+	assert_success
+	assert_equal "$(json_get attempts <<<"$output")" \
+	    '[{"backend":"ollama","model":"ok","ok":true,"ms":0}]'
+	assert_equal "$(json_get backend <<<"$output")" ollama
+	assert_equal "$(json_get model <<<"$output")" ok
+	assert_equal "$(mock_requests | wc -l)" 0
+	# Wrong types and an unknown engine are bad_field, nothing is asked.
+	for f in 'output:5' 'backend:1' 'backend:"vllm"' 'model:[]' 'finish:{}'; do
+		name=${f%%:*}
+		rec="{\"task\":\"t\",\"output\":\"x\",\"$name\":${f#*:}}"
+		run --separate-stderr ar-route <<<"$rec"
+		assert_failure 1
+		assert_equal "$(json_get error.code <<<"$output")" bad_field
+		[[ $(json_get error.message <<<"$output") == "field \"$name\""* ]]
+	done
+	assert_equal "$(mock_requests | wc -l)" 0
+}
+
 @test "the language of the answer's code block is added when the record has none" {
 	run --separate-stderr ar-route <<<'{"task":"add two numbers"}'
 	assert_success

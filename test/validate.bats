@@ -216,6 +216,79 @@ PY_ADD=$'def add(a, b):\n    return a + b'
 	assert_invalid "degenerate repetition"
 }
 
+# rep N TEXT: TEXT (with \n escapes) N times.
+rep() {
+	local i
+	for ((i = 0; i < $1; i++)); do printf "$2"; done
+}
+
+@test "data tables are not repetition: a zero-filled C table, a font bitmap" {
+	answer "$(printf '```c\nstatic const int t[256] = {\n'; rep 32 '\t0, 0, 0, 0, 0, 0, 0, 0,\n'
+		printf '};\n\nint\nlookup(unsigned char c)\n{\n\treturn t[c];\n}\n```\n')" c
+	validate
+	assert_valid
+	[[ $(field code) == *"return t[c];"* ]]
+	answer "$(printf '```c\nstatic const unsigned char font[128][8] = {\n'
+		rep 32 '\t{ 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 },\t/* unused */\n'
+		printf '\t{ 0x18, 0x3c, 0x66, 0x66, 0x7e, 0x66, 0x66, 0x00 },\n'
+		rep 95 '\t{ 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 },\n'
+		printf '};\n\nconst unsigned char *\nglyph(int c)\n{\n\treturn font[c & 127];\n}\n```\n')" c
+	validate
+	assert_valid
+}
+
+@test "runs of identical assembler lines are not repetition: nop, .byte 0, db 0" {
+	answer "$(printf '```asm\n\t.text\n\t.globl spin\nspin:\n'; rep 64 '\tnop\n'
+		printf '\tret\n\n\t.data\nbuf:\n'; rep 300 '\t.byte 0\n'
+		printf '\t.word 0xaa55\nstack:\n'; rep 64 '\t.byte 0\t# reserved\n'; printf '```\n')" asm
+	validate
+	assert_valid
+	answer "$(printf '```nasm\n\tbits 16\n\torg 0x7c00\nstart:\n\tcli\n\thlt\n'
+		rep 200 '\tdb 0\n'; printf '\tdw 0xaa55\n```\n')" nasm
+	validate
+	assert_valid
+}
+
+@test "identical test vectors are not repetition" {
+	answer "$(printf '```python\nVECTORS = [\n'
+		rep 40 '    ("00000000000000000000000000000000", "66e94bd4ef8a2c3b884cfa59ca342b2e"),\n'
+		printf ']\n\nGRID = [\n'; rep 12 '    [False, False, False, False, None, 0, 0.0, -1],\n'
+		printf ']\n\n\ndef test_vectors():\n    for key, want in VECTORS:\n        assert len(key) == len(want)\n```\n')" python
+	validate
+	assert_valid
+}
+
+@test "a block of code lines repeated many times is degenerate repetition" {
+	answer "$(printf '```python\ndef count(n):\n'
+		rep 150 '    if n > 0:\n        n = n - 1\n        print(n)\n    else:\n        return n\n'
+		printf '```\n')" python
+	validate
+	assert_invalid "degenerate repetition: a block of 5 lines repeated 150 times in a row to the end of the answer: if n > 0:"
+	# A loop the model got out of is still a loop.
+	answer "$(printf '```c\nint\nf(int x)\n{\n'; rep 40 '\tx = x * 3;\n\tx ^= x >> 2;\n\tx += 7;\n'
+		printf '\treturn x;\n}\n```\n')" c
+	validate
+	assert_invalid "degenerate repetition: a block of 3 lines repeated 40 times in a row: x = x * 3;"
+	# Assembler code, not data.
+	answer "$(printf '```asm\nstart:\n'; rep 100 '\tmov eax, 1\n\tint 0x80\n\tjmp start\n'; printf '\tret\n```\n')" asm
+	validate
+	assert_invalid "degenerate repetition: a block of 3 lines repeated 100 times in a row: mov eax, 1"
+}
+
+@test "a loop that ends mid-line is degenerate repetition, also of data lines" {
+	answer "$(printf '```javascript\nfunction f(a) {\n'
+		rep 120 '  a.push(1);\n  a.sort();\n  a.pop();\n  console.log(a);\n'
+		printf '  a.push(1);\n  a.so')" javascript
+	validate
+	assert_invalid "degenerate repetition: a block of 4 lines repeated 120 times in a row, the answer cut off inside it: a.push(1);"
+	answer "$(printf '```c\nstatic const int t[] = {\n'; rep 300 '\t0, 0, 0, 0, 0, 0, 0, 0,\n'; printf '\t0, 0, 0,')" c
+	validate
+	assert_invalid "degenerate repetition: a line repeated 300 times in a row, the answer cut off inside it: 0, 0, 0, 0, 0, 0, 0, 0,"
+	answer "$(printf '```asm\nbuf:\n'; rep 400 '\t.byte 0\n')" asm
+	validate
+	assert_invalid "degenerate repetition: a line repeated 400 times in a row to the end of the answer: .byte 0"
+}
+
 @test "a python syntax error is rejected; valid python is accepted" {
 	command -v python3 >/dev/null || skip "no python3"
 	answer $'```python\ndef f(:\n    pass\n```' python
