@@ -28,6 +28,7 @@ const struct cli_setting cli_route_settings[] = {
 const char *const cli_route_uses[] = {
 	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_THINKING",
 	"AR_LEDGER", "AR_LOCAL_THINK", "AR_MAX_CTX", "AR_NO_CACHE", "AR_REPAIRS",
+	"AR_COOLDOWN", "AR_TIERS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
 	NULL
 };
 

@@ -442,6 +442,7 @@ struct setting {
 static const char *const opt_in[] = {
 	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_THINKING",
 	"AR_LEDGER", "AR_LOCAL_THINK", "AR_MAX_CTX", "AR_NO_CACHE", "AR_REPAIRS",
+	"AR_COOLDOWN", "AR_TIERS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
 	NULL
 };
 
@@ -453,6 +454,7 @@ static const struct setting settings[] = {
 	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL },
 	{ "AR_CLOUD_THINKING", K_THINKING, F(cloud_thinking), -1,
 	    AR_MAX_THINKING_BUDGET, NULL },
+	{ "AR_COOLDOWN", K_DOUBLE, F(cooldown), 0, 86400, NULL },
 	{ "AR_FIRST_TOKEN_TIMEOUT", K_DOUBLE, F(first_token_timeout), 0.001,
 	    86400, NULL },
 	{ "AR_LEDGER", K_STR, F(ledger), 0, 0, NULL },
@@ -464,10 +466,13 @@ static const struct setting settings[] = {
 	{ "AR_NO_CACHE", K_LONG, F(no_cache), 0, 1, NULL },
 	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL },
 	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS, NULL },
+	{ "AR_TIERS", K_STR, F(tiers), 0, 0, NULL },
 	{ "AR_TIMEOUT", K_DOUBLE, F(timeout), 0.001, 86400, NULL },
 	{ "GOOGLE_GEMINI_BASE_URL", K_URL, F(gemini_base_url), 0, 0,
 	    AR_DEFAULT_GEMINI_BASE_URL },
 	{ "OLLAMA_HOST", K_HOST, F(ollama_url), 0, 0, "" },
+	{ "OPENAI_API_KEY", K_STR, F(openai_key), 0, 0, NULL },
+	{ "OPENAI_BASE_URL", K_URL, F(openai_url), 0, 0, NULL },
 };
 #undef F
 
@@ -598,6 +603,7 @@ set_defaults(struct config *cfg)
 	cfg->repairs = AR_DEFAULT_REPAIRS;
 	cfg->check_timeout = AR_DEFAULT_CHECK_TIMEOUT;
 	cfg->cache_max_mb = AR_DEFAULT_CACHE_MAX_MB;
+	cfg->cooldown = AR_DEFAULT_COOLDOWN;
 	for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
 		if (settings[i].def != NULL)
 			config_set(cfg, settings[i].name, settings[i].def,
@@ -718,6 +724,12 @@ config_free(struct config *cfg)
 	free(cfg->cloud_thinking);
 	free(cfg->check_cmd);
 	free(cfg->ledger);
+	free(cfg->openai_url);
+	free(cfg->tiers);
+	if (cfg->openai_key != NULL) {
+		explicit_bzero(cfg->openai_key, strlen(cfg->openai_key));
+		free(cfg->openai_key);
+	}
 	if (cfg->api_key != NULL) {
 		explicit_bzero(cfg->api_key, strlen(cfg->api_key));
 		free(cfg->api_key);

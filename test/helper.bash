@@ -31,7 +31,7 @@ export AR_TEST_DIR AR_BIN AR_TEST_BIN
 # ar_setup: per-test sandbox.  Fresh HOME, XDG_CACHE_HOME, XDG_STATE_HOME
 # (so the answer cache and the ledger start empty), AR_NO_CACHE=1 (the
 # cache tests unset it) and working directory
-# under $BATS_TEST_TMPDIR, no AR_*/OLLAMA_*/GOOGLE_*/GEMINI_* variables (except
+# under $BATS_TEST_TMPDIR, no AR_*/OLLAMA_*/OPENAI_*/GOOGLE_*/GEMINI_* variables (except
 # the AR_BIN/AR_TEST_DIR/AR_TEST_BIN locations), no proxies, $AR_BIN first
 # in PATH, C locale.  Also empties the mock's request log, if one runs.
 ar_setup() {
@@ -45,7 +45,7 @@ ar_setup() {
 	for v in $(compgen -e); do
 		case $v in
 		AR_BIN | AR_TEST_DIR | AR_TEST_BIN) ;;
-		OLLAMA_* | AR_* | GOOGLE_* | GEMINI_*) unset "$v" ;;
+		OLLAMA_* | OPENAI_* | AR_* | GOOGLE_* | GEMINI_*) unset "$v" ;;
 		esac
 	done
 	unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY
