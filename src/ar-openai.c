@@ -106,7 +106,13 @@ main(int argc, char **argv)
 		"[-T first-token-timeout]\n"
 		"                 [-t timeout] [--min-tps N] [--status]",
 		"hm:qT:t:Vv", longopts, settings, own_flag, &want_status, 0,
-		uses
+		uses,
+		"      --base-url URL       the server, ending in /v1 (OPENAI_BASE_URL)\n"
+		"  -m, --model MODEL        the model (AR_LOCAL_MODEL)\n"
+		CLI_HELP_STAGE_CLOCK
+		CLI_HELP_COMMON
+		"Environment: OPENAI_BASE_URL OPENAI_API_KEY AR_LOCAL_MODEL\n"
+		"  AR_FIRST_TOKEN_TIMEOUT AR_TIMEOUT AR_MIN_TPS (also from .env files)\n"
 	};
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,

@@ -226,3 +226,23 @@ http://127.0.0.1:11434"
 		[[ $output == *"${v%%=*}"* ]] || fail "$v: $output"
 	done
 }
+
+@test "every program's --help gives each option of its synopsis a line with its meaning, and the environment it reads" {
+	local prog opt line
+	for prog in ar-prompt ar-ollama ar-openai ar-gemini ar-validate ar-route ar-mcp ar-stats; do
+		run --separate-stderr "$prog" --help
+		assert_success
+		[[ $output == *"Environment:"* ]] || fail "$prog: no Environment line"
+		for opt in $(grep -o -- '--[a-z][a-z-]*' <<<"$(sed -n '/^usage:/,/^$/p' <<<"$output")" | sort -u) --help --version --verbose --quiet; do
+			line=$(grep -E -- "^ +(-[A-Za-z], )?$opt( |$)" <<<"$output") ||
+			    fail "$prog: no help line for $opt"
+			# a meaning follows the option (on its line or the next)
+			grep -qE -- "$opt( [^ ]+)? +[a-z(]|$opt [A-Z]+$" <<<"$line" ||
+			    fail "$prog: $opt has no meaning: $line"
+		done
+	done
+	run --separate-stderr ar-route --help
+	for v in AR_TIERS AR_COOLDOWN OPENAI_BASE_URL OPENAI_API_KEY GOOGLE_API_KEY OLLAMA_HOST; do
+		[[ $output == *"$v"* ]] || fail "ar-route --help does not name $v"
+	done
+}
