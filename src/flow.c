@@ -121,6 +121,13 @@ flow_timing(const struct flow *f, long eval_count, double eval_ns)
 		res->tokens_per_s = 0;
 }
 
+static int
+flow_too_large(const struct flow *f)
+{
+	return err_set(f->e, AR_E_TOO_LARGE, "a line of %s's answer is over "
+	    "%u bytes", f->who, (unsigned)AR_MAX_LINE);
+}
+
 int
 flow_transport_err(const struct flow *f, const struct http_res *hr,
     const char *url, const char *hint)
@@ -139,8 +146,7 @@ flow_transport_err(const struct flow *f, const struct http_res *hr,
 		return err_set(e, AR_E_TIMEOUT, "%s at %s: %s", f->who, url,
 		    hr->errmsg);
 	case HTTP_TOO_LARGE:
-		return err_set(e, AR_E_TOO_LARGE, "a line of %s's answer is "
-		    "over %u bytes", f->who, (unsigned)AR_MAX_LINE);
+		return flow_too_large(f);
 	case HTTP_ABORTED:
 		return err_set(e, AR_E_CANCELLED, "the request was stopped");
 	default:
@@ -150,4 +156,31 @@ flow_transport_err(const struct flow *f, const struct http_res *hr,
 		return err_set(e, AR_E_TRANSPORT, "%s at %s: %s", f->who, url,
 		    hr->errmsg);
 	}
+}
+
+int
+flow_result(const struct flow *f, const struct http_res *hr,
+    const char *url, const char *hint)
+{
+	if (f->failed)
+		return -1;
+	if (hr->fail != HTTP_OK)
+		return flow_transport_err(f, hr, url, hint);
+	return hr->status < 200 || hr->status >= 300 ? 1 : 0;
+}
+
+int
+flow_parse(struct flow *f, const char *data, size_t len, int any_eol,
+    int (*on_line)(void *ctx, const char *line, size_t len), void *ctx)
+{
+	struct http_lines lines;
+	enum http_fail fail;
+
+	http_lines_init(&lines, AR_MAX_LINE, on_line, ctx);
+	if (any_eol)
+		http_lines_any_eol(&lines);
+	if ((fail = http_lines_feed(&lines, data, len)) == HTTP_OK)
+		fail = http_lines_end(&lines);
+	http_lines_free(&lines);
+	return fail == HTTP_TOO_LARGE ? flow_too_large(f) : 0;
 }

@@ -55,4 +55,20 @@ void flow_timing(const struct flow *f, long eval_count, double eval_ns);
 int flow_transport_err(const struct flow *f, const struct http_res *hr,
     const char *url, const char *hint);
 
+/*
+ * After http_do(): -1 when the stream failed in a callback or the
+ * transfer did not complete (e set, as flow_transport_err), 1 when a
+ * non-2xx status came (the backend maps its body), 0 when a 2xx stream
+ * arrived whole (the backend judges its end).
+ */
+int flow_result(const struct flow *f, const struct http_res *hr,
+    const char *url, const char *hint);
+
+/* Splits a whole body held in memory into lines for on_line (ctx) as
+ * http_do() splits a stream (any_eol: as Server-Sent Events), then sets
+ * the timing. Returns 0, or -1 with f->e set (too_large) when a line
+ * passed AR_MAX_LINE. For the backends' *_parse_stream(). */
+int flow_parse(struct flow *f, const char *data, size_t len, int any_eol,
+    int (*on_line)(void *ctx, const char *line, size_t len), void *ctx);
+
 #endif

@@ -290,14 +290,10 @@ ollama_generate(struct ollama *o, const struct gen_request *rq,
 	hq.ctx = &st;
 	http_do(o->http, &hq, &hr);
 	flow_timing(&st.f, st.eval_count, st.eval_ns);
-	if (st.f.failed)
-		rc = -1;
-	else if (hr.fail != HTTP_OK)
-		rc = flow_transport_err(&st.f, &hr, cfg->ollama_url,
-		    "is `ollama serve` running?");
-	else if (hr.status < 200 || hr.status >= 300)
+	if ((rc = flow_result(&st.f, &hr, cfg->ollama_url,
+	    "is `ollama serve` running?")) == 1)
 		rc = ollama_status_err(cfg, &hr, e);
-	else
+	else if (rc == 0)
 		rc = stream_end(&st);
 	http_res_free(&hr);
 	buf_free(&url);
@@ -311,17 +307,10 @@ ollama_parse_stream(const char *data, size_t len, struct gen_result *res,
 {
 	static const struct gen_request none;
 	struct ollama_stream st;
-	struct http_lines lines;
-	enum http_fail fail;
 
 	stream_init(&st, NULL, &none, res, e);
-	http_lines_init(&lines, AR_MAX_LINE, stream_line, &st);
-	if ((fail = http_lines_feed(&lines, data, len)) == HTTP_OK)
-		fail = http_lines_end(&lines);
-	http_lines_free(&lines);
-	if (fail == HTTP_TOO_LARGE)
-		return err_set(e, AR_E_TOO_LARGE, "a line of Ollama's answer "
-		    "is over %u bytes", (unsigned)AR_MAX_LINE);
+	if (flow_parse(&st.f, data, len, 0, stream_line, &st) == -1)
+		return -1;
 	flow_timing(&st.f, st.eval_count, st.eval_ns);
 	return stream_end(&st);
 }

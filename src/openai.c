@@ -315,13 +315,9 @@ openai_generate(struct openai *o, const struct gen_request *rq,
 	http_do(o->http, &hq, &hr);
 	flow_timing(&st.f, st.completion_tokens, 0);
 	http_url_public(o->base, shown, sizeof shown);
-	if (st.f.failed)
-		rc = -1;
-	else if (hr.fail != HTTP_OK)
-		rc = flow_transport_err(&st.f, &hr, shown, NULL);
-	else if (hr.status < 200 || hr.status >= 300)
+	if ((rc = flow_result(&st.f, &hr, shown, NULL)) == 1)
 		rc = openai_status_err(o, &hr, e);
-	else
+	else if (rc == 0)
 		rc = stream_end(&st);
 	http_res_free(&hr);
 	buf_free(&url);
@@ -335,19 +331,11 @@ openai_parse_stream(const char *data, size_t len, struct gen_result *res,
 {
 	static const struct gen_request none;
 	struct openai_stream st;
-	struct http_lines lines;
-	enum http_fail fail;
 
 	memset(&st, 0, sizeof st);
 	flow_init(&st.f, NULL, &none, res, e, OPENAI_WHO);
-	http_lines_init(&lines, AR_MAX_LINE, stream_line, &st);
-	http_lines_any_eol(&lines);
-	if ((fail = http_lines_feed(&lines, data, len)) == HTTP_OK)
-		fail = http_lines_end(&lines);
-	http_lines_free(&lines);
-	if (fail == HTTP_TOO_LARGE)
-		return err_set(e, AR_E_TOO_LARGE, "a line of %s's answer is "
-		    "over %u bytes", OPENAI_WHO, (unsigned)AR_MAX_LINE);
+	if (flow_parse(&st.f, data, len, 1, stream_line, &st) == -1)
+		return -1;
 	flow_timing(&st.f, st.completion_tokens, 0);
 	return stream_end(&st);
 }
