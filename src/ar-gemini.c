@@ -54,7 +54,13 @@ main(int argc, char **argv)
 	static const char *const uses[] = { "AR_CLOUD_THINKING", NULL };
 	const struct cli cli = {
 		STAGE, "usage: ar-gemini [-hqVv] [-m model] [-t timeout]",
-		"hm:qt:Vv", longopts, settings, NULL, NULL, 0, uses
+		"hm:qt:Vv", longopts, settings, NULL, NULL, 0, uses,
+		"  -m, --model MODEL        the Gemini model (AR_CLOUD_MODEL)\n"
+		"  -t, --timeout SECONDS    for one whole answer, retries included "
+		"(AR_TIMEOUT)\n"
+		CLI_HELP_COMMON
+		"Environment: GOOGLE_API_KEY GEMINI_API_KEY AR_CLOUD_MODEL\n"
+		"  GOOGLE_GEMINI_BASE_URL AR_CLOUD_THINKING AR_TIMEOUT (also from .env files)\n"
 	};
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,

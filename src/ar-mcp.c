@@ -9,6 +9,7 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "tier.h"
 #include "mcp.h"
 #include "mcp_http.h"
 
@@ -70,8 +71,9 @@ int
 main(int argc, char **argv)
 {
 	struct config cfg;
+	struct tiers ts;
 	struct ar_err e;
-	struct mcp_opts mo = { &cfg, { 0, 0, { 0, 1, NULL } }, 0 };
+	struct mcp_opts mo = { &cfg, { 0, 0, { 0, 1, NULL }, NULL }, 0 };
 	struct mcp_http_opts ho = { NULL, NULL, 0, 0, 0, 0, print_url };
 	const struct cli cli = {
 		STAGE,
@@ -80,15 +82,27 @@ main(int argc, char **argv)
 		"              [--local-model model] [--cloud-model model]\n"
 		"              [-H host] [-c num-ctx] [-T first-token-timeout] "
 		"[-t timeout]\n"
-		"              [--min-tps N] [--min-chars N] [--check command]",
+		"              [--min-tps N] [--min-chars N] [--check command] "
+		"[--tiers list]",
 		CLI_ROUTE_SHORTOPTS "hqVv", longopts, cli_route_settings,
-		own_opt, &ho, 0, cli_route_uses
+		own_opt, &ho, 0, cli_route_uses,
+		"      --http [HOST:]PORT   serve Streamable HTTP instead of stdio\n"
+		"      --max-connections N  with --http: connections at once\n"
+		"      --session-idle SECONDS\n"
+		"                           with --http: idle time before a session ends\n"
+		CLI_HELP_ROUTE CLI_HELP_COMMON CLI_HELP_ROUTE_ENV
+		"  AR_MCP_TOKEN (with --http: the Bearer token clients send)\n"
 	};
 	int rv, stop_fd;
 
 	log_set_level(LOG_QUIET);	/* clients may not drain stderr */
 	if ((rv = cli_parse(&cli, argc, argv, &cfg)) >= 0)
 		return rv;
+	if (cli_tiers(&cfg, &ts) != 0) {
+		config_free(&cfg);
+		return AR_EXIT_USAGE;
+	}
+	mo.route.tiers = &ts;
 	mo.route.vopts.min_chars = cfg.min_chars;
 	ho.token = getenv("AR_MCP_TOKEN");
 	ho.drain_s = (int)cfg.timeout + 5;
@@ -106,6 +120,7 @@ main(int argc, char **argv)
 		log_error("%s", e.msg);
 		rv = AR_EXIT_FAIL;
 	}
+	tiers_free(&ts);
 	config_free(&cfg);
 	return rv;
 }

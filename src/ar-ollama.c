@@ -106,7 +106,14 @@ main(int argc, char **argv)
 		"[-T first-token-timeout]\n"
 		"                 [-t timeout] [--min-tps N] [--status]",
 		"c:hH:m:qT:t:Vv", longopts, settings, own_flag, &want_status, 0,
-		uses
+		uses,
+		"  -H, --host HOST          the Ollama server (OLLAMA_HOST)\n"
+		"  -m, --model MODEL        the model (AR_LOCAL_MODEL)\n"
+		"  -c, --num-ctx N          options.num_ctx (AR_NUM_CTX)\n"
+		CLI_HELP_STAGE_CLOCK
+		CLI_HELP_COMMON
+		"Environment: OLLAMA_HOST AR_LOCAL_MODEL AR_NUM_CTX AR_MAX_CTX AR_LOCAL_THINK\n"
+		"  AR_FIRST_TOKEN_TIMEOUT AR_TIMEOUT AR_MIN_TPS (also from .env files)\n"
 	};
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,

@@ -101,7 +101,14 @@ main(int argc, char **argv)
 		"usage: ar-prompt [-hqVv]\n"
 		"       ar-prompt [-hqVv] -t task [-l language] [-c context] "
 		"[-f file]... [file...]",
-		"c:f:hl:qt:Vv", longopts, NULL, own_flag, &a, 1, NULL
+		"c:f:hl:qt:Vv", longopts, NULL, own_flag, &a, 1, NULL,
+		"  -t, --task TASK          build one record from arguments (no stdin)\n"
+		"  -l, --language LANG      with -t: the language of the code\n"
+		"  -c, --context TEXT       with -t: code the task refers to\n"
+		"  -f, --file FILE          with -t: a file read as context (repeatable;\n"
+		"                           operands count as -f)\n"
+		CLI_HELP_COMMON
+		"Environment: none\n"
 	};
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,

@@ -8,12 +8,13 @@
 #include "progress.h"
 #include "record.h"
 #include "route.h"
+#include "tier.h"
 
 #define STAGE "ar-route"
 
 enum {
 	OPT_CLOUD_ONLY = CLI_OPT_OWN, OPT_LOCAL_ONLY, OPT_NO_CACHE,
-	OPT_NO_SYNTAX
+	OPT_NO_SYNTAX, OPT_STATUS
 };
 
 static const struct option longopts[] = {
@@ -25,6 +26,7 @@ static const struct option longopts[] = {
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 	{ "no-syntax-check", no_argument, NULL, OPT_NO_SYNTAX },
 	{ "raw", no_argument, NULL, 'r' },
+	{ "status", no_argument, NULL, OPT_STATUS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -34,6 +36,7 @@ struct ctx {
 	int raw;
 	long jobs;
 	int no_cache;
+	int status;
 	struct progress *progress;
 };
 
@@ -60,6 +63,9 @@ own_flag(void *arg, int opt, const char *val)
 		return 0;
 	case OPT_NO_CACHE:
 		c->no_cache = 1;
+		return 0;
+	case OPT_STATUS:
+		c->status = 1;
 		return 0;
 	case OPT_NO_SYNTAX:
 		c->opts.vopts.syntax_check = 0;
@@ -109,11 +115,37 @@ emit(void *arg, const struct json *rec)
 	return rv;
 }
 
+/* --status: one record per endpoint of every tier kept by --local-only
+ * or --cloud-only; 0 when at least one tier can serve. */
+static int
+status(const struct ctx *c, const struct tiers *ts)
+{
+	struct json *rec;
+	int i, k, can, any = 0, rv = AR_EXIT_OK;
+
+	for (i = 0; i < ts->n; i++) {
+		if (ts->t[i].be->local ? c->opts.cloud_only :
+		    c->opts.local_only)
+			continue;
+		for (k = 0; k < ts->t[i].n_ep; k++) {
+			rec = tier_status(ts, c->cfg, i, k, &can);
+			any |= can;
+			if (record_write(stdout, rec) == -1)
+				rv = AR_EXIT_FAIL;
+			json_free(rec);
+		}
+	}
+	if (record_close_stdout() == -1)
+		rv = AR_EXIT_FAIL;
+	return any ? rv : AR_EXIT_FAIL;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct config cfg;
-	struct ctx c = { &cfg, { 0, 0, { 0, 1, NULL } }, 0, 1, 0, NULL };
+	struct tiers ts;
+	struct ctx c = { &cfg, { 0, 0, { 0, 1, NULL }, NULL }, 0, 1, 0, 0, NULL };
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,
 		.process = process, .emit = emit, .arg = &c,
@@ -127,9 +159,18 @@ main(int argc, char **argv)
 		"[-T first-token-timeout]\n"
 		"                [-t timeout] [--min-tps N] [--min-chars N] "
 		"[--no-syntax-check]\n"
-		"                [--check command] [--no-cache]",
+		"                [--check command] [--no-cache] [--tiers list] "
+		"[--status]",
 		CLI_ROUTE_SHORTOPTS "hj:qrVv", longopts, cli_route_settings,
-		own_flag, &c, 0, cli_route_uses
+		own_flag, &c, 0, cli_route_uses,
+		"  -j, --jobs N             route N records at once (1-64; default 1)\n"
+		"  -r, --raw                write only each record's code (for > file)\n"
+		"      --local-only         keep only the local tiers (ollama, openai)\n"
+		"      --cloud-only         keep only the cloud tiers (gemini)\n"
+		"      --no-cache           do not use the answer cache (AR_NO_CACHE)\n"
+		"      --no-syntax-check    skip the syntax checkers\n"
+		"      --status             print one record per tier endpoint and exit\n"
+		CLI_HELP_ROUTE CLI_HELP_COMMON CLI_HELP_ROUTE_ENV
 	};
 	int rv;
 
@@ -140,12 +181,24 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return AR_EXIT_USAGE;
 	}
+	if (cli_tiers(&cfg, &ts) != 0) {
+		config_free(&cfg);
+		return AR_EXIT_USAGE;
+	}
+	c.opts.tiers = &ts;
 	c.opts.vopts.min_chars = cfg.min_chars;
 	if (c.no_cache)
 		cfg.no_cache = 1;
+	if (c.status) {
+		rv = status(&c, &ts);
+		tiers_free(&ts);
+		config_free(&cfg);
+		return rv;
+	}
 	c.progress = progress_new();
 	rv = cli_run(STAGE, (int)c.jobs, &ops);
 	progress_end(c.progress);
+	tiers_free(&ts);
 	config_free(&cfg);
 	return rv;
 }

@@ -171,7 +171,13 @@ main(int argc, char **argv)
 		"usage: ar-stats [-hqVv] [--since date] [--by day|model|language] "
 		"[--json]\n"
 		"                [--svg file] [ledger ...]",
-		"hqVv", longopts, NULL, own_flag, &c, 1, uses
+		"hqVv", longopts, NULL, own_flag, &c, 1, uses,
+		"      --since DATE         only lines from DATE (YYYY-MM-DD) on\n"
+		"      --by day|model|language  one row per day, model or language\n"
+		"      --json               the figures as one JSON record\n"
+		"      --svg FILE           also draw the figures as an SVG chart\n"
+		CLI_HELP_COMMON
+		"Environment: AR_LEDGER AR_PRICE_INPUT AR_PRICE_OUTPUT XDG_STATE_HOME\n"
 	};
 	int rv;
 

@@ -65,7 +65,11 @@ main(int argc, char **argv)
 	const struct cli cli = {
 		STAGE,
 		"usage: ar-validate [-hqVv] [--min-chars N] [--no-syntax-check]",
-		"hqVv", longopts, settings, own_flag, &opts, 0, NULL
+		"hqVv", longopts, settings, own_flag, &opts, 0, NULL,
+		"      --min-chars N        shorter code is invalid (AR_MIN_CHARS)\n"
+		"      --no-syntax-check    skip the syntax checkers\n"
+		CLI_HELP_COMMON
+		"Environment: AR_MIN_CHARS (also from .env files)\n"
 	};
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,

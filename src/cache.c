@@ -298,7 +298,8 @@ cache_put(const char *dir, const char *key, const struct json *rec,
 
 /* The path of the digest note of url and model (owned). */
 static char *
-digest_path(const char *dir, const char *url, const char *model)
+note_path(const char *dir, const char *sub, const char *url,
+    const char *model)
 {
 	struct buf b = BUF_INIT, id = BUF_INIT;
 	char hex[CACHE_KEY_HEX + 1];
@@ -306,36 +307,32 @@ digest_path(const char *dir, const char *url, const char *model)
 	key_field(&id, "url", url);
 	key_field(&id, "model", model);
 	sha256_hex(id.s, id.len, hex);
-	buf_printf(&b, "%s/digests/%s", dir, hex);
+	buf_printf(&b, "%s/%s/%s", dir, sub, hex);
 	buf_free(&id);
 	return buf_detach(&b);
 }
 
-void
-cache_digest_note(const char *dir, const char *url, const char *model,
-    const char *digest)
+int
+cache_note_put(const char *dir, const char *sub, const char *url,
+    const char *model, const char *text)
 {
-	char *path = digest_path(dir, url, model), *sub;
-	char old[128];
+	char *path = note_path(dir, sub, url, model), *d;
+	int rv = -1;
 
-	if (cache_digest_get(dir, url, model, old, sizeof old) &&
-	    strcmp(old, digest) == 0) {
-		free(path);
-		return;
-	}
-	sub = xstrdup(path);
-	*strrchr(sub, '/') = '\0';
-	if (xdg_mkdirs(sub) == 0)
-		write_atomic(sub, path, digest, strlen(digest));
-	free(sub);
+	d = xstrdup(path);
+	*strrchr(d, '/') = '\0';
+	if (xdg_mkdirs(d) == 0)
+		rv = write_atomic(d, path, text, strlen(text));
+	free(d);
 	free(path);
+	return rv;
 }
 
 int
-cache_digest_get(const char *dir, const char *url, const char *model,
-    char *out, size_t size)
+cache_note_get(const char *dir, const char *sub, const char *url,
+    const char *model, char *out, size_t size)
 {
-	char *path = digest_path(dir, url, model), *text;
+	char *path = note_path(dir, sub, url, model), *text;
 	size_t len;
 
 	text = read_small(path, size - 1, &len);
@@ -348,4 +345,33 @@ cache_digest_get(const char *dir, const char *url, const char *model,
 	out[len] = '\0';
 	free(text);
 	return 1;
+}
+
+void
+cache_note_del(const char *dir, const char *sub, const char *url,
+    const char *model)
+{
+	char *path = note_path(dir, sub, url, model);
+
+	unlink(path);
+	free(path);
+}
+
+void
+cache_digest_note(const char *dir, const char *url, const char *model,
+    const char *digest)
+{
+	char old[128];
+
+	if (cache_digest_get(dir, url, model, old, sizeof old) &&
+	    strcmp(old, digest) == 0)
+		return;
+	cache_note_put(dir, "digests", url, model, digest);
+}
+
+int
+cache_digest_get(const char *dir, const char *url, const char *model,
+    char *out, size_t size)
+{
+	return cache_note_get(dir, "digests", url, model, out, size);
 }

@@ -53,6 +53,19 @@ int cache_put(const char *dir, const char *key, const struct json *rec,
 /* The last digest seen for the local model at url (a status check), kept
  * in dir for the next processes: cache_digest_get() fills out[0..size)
  * and returns 1, or returns 0 when none is known. */
+/*
+ * Small notes about one endpoint+model, one file each under dir/sub/
+ * (named by a hash of both), written atomically (a temporary file renamed
+ * into place) so readers need no lock: the digests here, the cooldowns of
+ * tier.h. cache_note_put returns 0 or -1; cache_note_get returns 1 with
+ * out filled (at most size - 1 bytes), else 0.
+ */
+int cache_note_put(const char *dir, const char *sub, const char *url,
+    const char *model, const char *text);
+int cache_note_get(const char *dir, const char *sub, const char *url,
+    const char *model, char *out, size_t size);
+void cache_note_del(const char *dir, const char *sub, const char *url,
+    const char *model);
 void cache_digest_note(const char *dir, const char *url, const char *model,
     const char *digest);
 int cache_digest_get(const char *dir, const char *url, const char *model,

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "record.h"
 #include "syntax.h"
+#include "tier.h"
 #include "xalloc.h"
 
 const struct cli_setting cli_route_settings[] = {
@@ -28,12 +29,14 @@ const struct cli_setting cli_route_settings[] = {
 	{ CLI_OPT_LOCAL_MODEL, "AR_LOCAL_MODEL", "--local-model" },
 	{ CLI_OPT_MIN_CHARS, "AR_MIN_CHARS", "--min-chars" },
 	{ CLI_OPT_MIN_TPS, "AR_MIN_TPS", "--min-tps" },
+	{ CLI_OPT_TIERS, "AR_TIERS", "--tiers" },
 	{ 0, NULL, NULL }
 };
 
 const char *const cli_route_uses[] = {
 	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_THINKING",
 	"AR_LEDGER", "AR_LOCAL_THINK", "AR_MAX_CTX", "AR_NO_CACHE", "AR_REPAIRS",
+	"AR_COOLDOWN", "AR_TIERS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
 	NULL
 };
 
@@ -75,6 +78,8 @@ parse_flags(const struct cli *c, int argc, char **argv, struct given *g,
 		switch (opt) {
 		case 'h':
 			printf("%s\n", c->usage);
+			if (c->help != NULL)
+				printf("\n%s", c->help);
 			return record_close_stdout() ? AR_EXIT_FAIL : AR_EXIT_OK;
 		case 'V':
 			printf("%s (aurarouter) %s\n", c->prog, PACKAGE_VERSION);
@@ -238,4 +243,15 @@ cli_run_one(struct json *rec, const struct pool_ops *ops)
 	if (record_close_stdout() == -1)
 		rv = AR_EXIT_FAIL;
 	return rv;
+}
+
+int
+cli_tiers(const struct config *cfg, struct tiers *ts)
+{
+	struct ar_err e;
+
+	if (tiers_parse(ts, cfg, &e) == 0)
+		return 0;
+	log_error("%s", e.msg);
+	return AR_EXIT_USAGE;
 }

@@ -32,7 +32,7 @@ struct cli_setting {
  */
 enum {
 	CLI_OPT_CLOUD_MODEL = 256, CLI_OPT_LOCAL_MODEL, CLI_OPT_MIN_CHARS,
-	CLI_OPT_MIN_TPS, CLI_OPT_CHECK, CLI_OPT_OWN
+	CLI_OPT_MIN_TPS, CLI_OPT_CHECK, CLI_OPT_TIERS, CLI_OPT_OWN
 };
 #define CLI_ROUTE_SHORTOPTS "c:H:T:t:"
 #define CLI_ROUTE_LONGOPTS \
@@ -44,6 +44,7 @@ enum {
 	{ "min-chars", required_argument, NULL, CLI_OPT_MIN_CHARS }, \
 	{ "min-tps", required_argument, NULL, CLI_OPT_MIN_TPS }, \
 	{ "num-ctx", required_argument, NULL, 'c' }, \
+	{ "tiers", required_argument, NULL, CLI_OPT_TIERS }, \
 	{ "timeout", required_argument, NULL, 't' }
 extern const struct cli_setting cli_route_settings[];
 /* The settings only some programs load (config_load_for): those ar-route
@@ -64,7 +65,46 @@ struct cli {
 	/* The settings of config_load_for()'s opt-in list the program uses,
 	 * NULL-terminated; NULL for none. */
 	const char *const *uses;
+	/* -h prints this after the usage: one line per option with its
+	 * meaning, then the environment variables read. */
+	const char *help;
 };
+
+/* The --help lines of the flags every program has. */
+#define CLI_HELP_COMMON \
+	"  -h, --help               print this help and exit\n" \
+	"  -V, --version            print the version and exit\n" \
+	"  -v, --verbose            more on stderr (timings, each decision)\n" \
+	"  -q, --quiet              nothing on stderr but errors\n"
+/* The --help lines of the local stage filters' clock and --status. */
+#define CLI_HELP_STAGE_CLOCK \
+	"  -T, --first-token-timeout SECONDS\n" \
+	"                           until the first token (AR_FIRST_TOKEN_TIMEOUT)\n" \
+	"  -t, --timeout SECONDS    for one whole answer (AR_TIMEOUT)\n" \
+	"      --min-tps N          tokens/second floor, 0 off (AR_MIN_TPS)\n" \
+	"      --status             print the server's status record and exit\n"
+/* The --help lines of CLI_ROUTE_LONGOPTS. */
+#define CLI_HELP_ROUTE \
+	"      --tiers LIST         the chain of engines, BACKEND:MODEL[@URL[,URL...]]\n" \
+	"                           separated by spaces (AR_TIERS)\n" \
+	"      --local-model MODEL  the model of the default ollama tier (AR_LOCAL_MODEL)\n" \
+	"      --cloud-model MODEL  the model of the default gemini tier (AR_CLOUD_MODEL)\n" \
+	"  -H, --host HOST          the Ollama server (OLLAMA_HOST)\n" \
+	"  -c, --num-ctx N          options.num_ctx sent to Ollama (AR_NUM_CTX)\n" \
+	"  -T, --first-token-timeout SECONDS\n" \
+	"                           until a local first token (AR_FIRST_TOKEN_TIMEOUT)\n" \
+	"  -t, --timeout SECONDS    for one whole backend attempt (AR_TIMEOUT)\n" \
+	"      --min-tps N          local tokens/second floor, 0 off (AR_MIN_TPS)\n" \
+	"      --min-chars N        shorter code is invalid (AR_MIN_CHARS)\n" \
+	"      --check COMMAND      run on each candidate answer, {} is its file (AR_CHECK)\n"
+/* The variables ar-route and ar-mcp read. */
+#define CLI_HELP_ROUTE_ENV \
+	"Environment: AR_TIERS OLLAMA_HOST AR_LOCAL_MODEL AR_NUM_CTX AR_MAX_CTX\n" \
+	"  AR_LOCAL_THINK OPENAI_BASE_URL OPENAI_API_KEY GOOGLE_API_KEY GEMINI_API_KEY\n" \
+	"  AR_CLOUD_MODEL GOOGLE_GEMINI_BASE_URL AR_CLOUD_THINKING AR_FIRST_TOKEN_TIMEOUT\n" \
+	"  AR_TIMEOUT AR_MIN_TPS AR_MIN_CHARS AR_REPAIRS AR_CHECK AR_CHECK_TIMEOUT\n" \
+	"  AR_NO_CACHE AR_CACHE_MAX_MB AR_LEDGER AR_COOLDOWN XDG_CACHE_HOME XDG_STATE_HOME\n" \
+	"  (also from ./.env and ~/.config/aurarouter/env; see aurarouter(7))\n"
 
 /*
  * Loads the settings into cfg, then parses argv: -h prints the usage on
@@ -85,6 +125,11 @@ int cli_run(const char *prog, int jobs, const struct pool_ops *ops);
 /* Runs ops on the one record rec (taken) instead of stdin, as
  * "ar-prompt -t TASK" does; then closes stdout. Returns the exit status. */
 int cli_run_one(struct json *rec, const struct pool_ops *ops);
+
+/* Parses the chain of tiers of cfg into ts (tier.h) for prog; returns 0,
+ * or AR_EXIT_USAGE after printing why. */
+struct tiers;
+int cli_tiers(const struct config *cfg, struct tiers *ts);
 
 /* Writes rec on stdout (the usual pool_ops.emit). */
 int cli_emit(void *arg, const struct json *rec);

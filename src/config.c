@@ -440,6 +440,9 @@ enum kind { K_STR, K_URL, K_HOST, K_LONG, K_DOUBLE, K_THINK, K_THINKING,
  * by carrying these marks. */
 #define S_BACKEND_URL	0x1
 #define S_KEY		0x2
+/* S_URL_LIST: a list whose items may carry URLs after an '@' (AR_TIERS);
+ * a backend URL setting when its value holds one. */
+#define S_URL_LIST	0x4
 
 struct setting {
 	const char *name;
@@ -454,6 +457,7 @@ struct setting {
 static const char *const opt_in[] = {
 	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_THINKING",
 	"AR_LEDGER", "AR_LOCAL_THINK", "AR_MAX_CTX", "AR_NO_CACHE", "AR_REPAIRS",
+	"AR_COOLDOWN", "AR_TIERS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
 	NULL
 };
 
@@ -467,6 +471,7 @@ static const struct setting settings[] = {
 	    0 },
 	{ "AR_CLOUD_THINKING", K_THINKING, F(cloud_thinking), -1,
 	    AR_MAX_THINKING_BUDGET, NULL, 0 },
+	{ "AR_COOLDOWN", K_DOUBLE, F(cooldown), 0, 86400, NULL, 0 },
 	{ "AR_FIRST_TOKEN_TIMEOUT", K_DOUBLE, F(first_token_timeout), 0.001,
 	    86400, NULL, 0 },
 	{ "AR_LEDGER", K_STR, F(ledger), 0, 0, NULL, 0 },
@@ -479,12 +484,15 @@ static const struct setting settings[] = {
 	{ "AR_NO_CACHE", K_LONG, F(no_cache), 0, 1, NULL, 0 },
 	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL, 0 },
 	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS, NULL, 0 },
+	{ "AR_TIERS", K_STR, F(tiers), 0, 0, NULL, S_URL_LIST },
 	{ "AR_TIMEOUT", K_DOUBLE, F(timeout), 0.001, 86400, NULL, 0 },
 	{ "GEMINI_API_KEY", K_KEY, F(api_key), 0, 0, NULL, S_KEY },
 	{ "GOOGLE_API_KEY", K_KEY, F(api_key), 0, 0, NULL, S_KEY },
 	{ "GOOGLE_GEMINI_BASE_URL", K_URL, F(gemini_base_url), 0, 0,
 	    AR_DEFAULT_GEMINI_BASE_URL, S_BACKEND_URL },
 	{ "OLLAMA_HOST", K_HOST, F(ollama_url), 0, 0, "", S_BACKEND_URL },
+	{ "OPENAI_API_KEY", K_STR, F(openai_key), 0, 0, NULL, S_KEY },
+	{ "OPENAI_BASE_URL", K_URL, F(openai_url), 0, 0, NULL, S_BACKEND_URL },
 };
 #undef F
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -631,6 +639,7 @@ set_defaults(struct config *cfg)
 	cfg->repairs = AR_DEFAULT_REPAIRS;
 	cfg->check_timeout = AR_DEFAULT_CHECK_TIMEOUT;
 	cfg->cache_max_mb = AR_DEFAULT_CACHE_MAX_MB;
+	cfg->cooldown = AR_DEFAULT_COOLDOWN;
 	for (i = 0; i < NSETTINGS; i++)
 		if (settings[i].def != NULL)
 			config_set(cfg, settings[i].name, settings[i].def,
@@ -727,6 +736,19 @@ foreign_key(enum origin *o)
 	return NULL;
 }
 
+/* Whether a setting names where requests go: a backend URL, or a tier
+ * list whose value holds one. */
+static int
+sets_url(const struct setting *s)
+{
+	const char *v;
+
+	if (s->marks & S_BACKEND_URL)
+		return 1;
+	return (s->marks & S_URL_LIST) && (v = config_get(s->name)) != NULL &&
+	    strchr(v, '@') != NULL;
+}
+
 /* The trust rule: a backend URL that ./.env sets (a cloned repository can
  * ship one) is never used with a key from the environment or the user's
  * file. Returns 0, or -1 with e naming the file and both variables. */
@@ -738,7 +760,7 @@ check_trust(const char *const *skip, struct ar_err *e)
 	size_t i;
 
 	for (i = 0; i < NSETTINGS; i++) {
-		if (!(settings[i].marks & S_BACKEND_URL) ||
+		if (!sets_url(&settings[i]) ||
 		    origin_of(settings[i].name, skip) != O_DOTENV ||
 		    (key = foreign_key(&o)) == NULL)
 			continue;
@@ -817,6 +839,12 @@ config_free(struct config *cfg)
 	free(cfg->cloud_thinking);
 	free(cfg->check_cmd);
 	free(cfg->ledger);
+	free(cfg->openai_url);
+	free(cfg->tiers);
+	if (cfg->openai_key != NULL) {
+		explicit_bzero(cfg->openai_key, strlen(cfg->openai_key));
+		free(cfg->openai_key);
+	}
 	if (cfg->api_key != NULL) {
 		explicit_bzero(cfg->api_key, strlen(cfg->api_key));
 		free(cfg->api_key);

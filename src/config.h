@@ -43,6 +43,11 @@ struct config {
 	long no_cache;		/* AR_NO_CACHE: 1 turns the cache off */
 	double cache_max_mb;	/* AR_CACHE_MAX_MB */
 	char *ledger;		/* AR_LEDGER: a path, "0" (off), or NULL (default) */
+	/* Tiers (tier.h). */
+	char *openai_url;	/* OPENAI_BASE_URL, no trailing '/'; NULL if unset */
+	char *openai_key;	/* OPENAI_API_KEY; SECRET like api_key; NULL if unset */
+	char *tiers;		/* AR_TIERS, or NULL (the default pair) */
+	double cooldown;	/* AR_COOLDOWN, seconds; 0 off */
 };
 
 /*

@@ -18,6 +18,7 @@
 #define AR_DEFAULT_REPAIRS          1         /* repairs per local tier */
 #define AR_DEFAULT_CHECK_TIMEOUT    60.0      /* seconds, one check command */
 #define AR_DEFAULT_CACHE_MAX_MB     256.0     /* the answer cache, MiB */
+#define AR_DEFAULT_COOLDOWN         30.0      /* seconds an endpoint rests */
 /* ar-stats: the paid-tier price of the newest flash model, which
  * gemini-flash-latest names (gemini-3.8-flash, USD per million tokens,
  * thinking billed as output; ai.google.dev pricing read 2026-10-07, the

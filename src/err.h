@@ -40,6 +40,7 @@ enum ar_exit {
 #define AR_E_CANCELLED      "cancelled"      /* the caller cancelled */
 #define AR_E_ALL_FAILED     "all_failed"     /* ar-route: no backend gave valid code */
 #define AR_E_CHECK          "check_error"    /* the check command could not be run */
+#define AR_E_COOLING        "cooling_down"   /* ar-route: every endpoint of a tier cools down */
 
 struct ar_err {
 	const char *code;	/* one of AR_E_*; NULL when no error */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "backend.h"
 #include "ledger.h"
 #include "xdg.h"
 
@@ -24,7 +25,7 @@ ledger_outcome(const struct json *rec)
 		return LEDGER_FAILED;
 	if (c != NULL && c->type == JSON_BOOL && c->b)
 		return LEDGER_CACHE;
-	if (backend != NULL && strcmp(backend, "gemini") == 0)
+	if (backend != NULL && !backend_is_local(backend))
 		return LEDGER_CLOUD;
 	return LEDGER_LOCAL;
 }

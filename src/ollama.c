@@ -2,13 +2,13 @@
  * ollama.c - the Ollama backend: POST /api/generate streamed as NDJSON,
  * and the status check over /api/version, /api/tags and /api/ps.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "defaults.h"
+#include "flow.h"
 #include "http.h"
 #include "json.h"
 #include "ollama.h"
@@ -29,17 +29,8 @@ struct ollama {
 
 /* The state of one streamed generation, shared by the callbacks. */
 struct ollama_stream {
-	const struct config *cfg;
-	const struct gen_request *rq;
-	struct gen_result *res;
-	struct ar_err *e;
-	double t0;		/* request start, ms */
-	double tfirst;		/* first token or thinking, ms; 0 before it */
-	long tokens;		/* chunks with a non-empty response */
-	long thinking;		/* chunks with non-empty thinking */
+	struct flow f;		/* first: flow_tick gets the stream */
 	long num_ctx;		/* the num_ctx asked for; 0: unknown */
-	int done;		/* the done:true line arrived */
-	int failed;		/* a callback set e */
 	long eval_count;
 	double eval_ns;
 };
@@ -95,32 +86,6 @@ ollama_body(const struct config *cfg, const struct gen_request *rq,
 	return buf_detach(&b);
 }
 
-static int
-stream_fail(struct ollama_stream *st, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Fails the stream from a callback: sets e and returns -1 (abort). */
-static int
-stream_fail(struct ollama_stream *st, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	st->e->code = code;
-	va_start(ap, fmt);
-	vsnprintf(st->e->msg, sizeof st->e->msg, fmt, ap);
-	va_end(ap);
-	st->failed = 1;
-	return -1;
-}
-
-static int
-stream_cancelled(struct ollama_stream *st)
-{
-	if (!gen_cancelled(st->rq->cancel))
-		return 0;
-	return stream_fail(st, AR_E_CANCELLED, "the request was cancelled");
-}
-
 /* Takes the metrics of the done:true line; absent fields stay 0. */
 static void
 stream_final(struct ollama_stream *st, const struct json *v)
@@ -128,10 +93,10 @@ stream_final(struct ollama_stream *st, const struct json *v)
 	const char *reason = json_obj_str(v, "done_reason", NULL);
 	double d;
 
-	st->done = 1;
+	st->f.done = 1;
 	if (reason != NULL)
-		snprintf(st->res->finish, sizeof st->res->finish, "%s", reason);
-	st->res->input_tokens = json_obj_count(v, "prompt_eval_count");
+		snprintf(st->f.res->finish, sizeof st->f.res->finish, "%s", reason);
+	st->f.res->input_tokens = json_obj_count(v, "prompt_eval_count");
 	st->eval_count = json_obj_count(v, "eval_count");
 	if (json_obj_num(v, "eval_duration", &d))
 		st->eval_ns = d;
@@ -141,11 +106,11 @@ stream_final(struct ollama_stream *st, const struct json *v)
 static int
 stream_prompt_cut(struct ollama_stream *st)
 {
-	long n = st->res->input_tokens;
+	long n = st->f.res->input_tokens;
 
 	if (st->num_ctx <= 0 || n + AR_CTX_CUT_SLACK < st->num_ctx)
 		return 0;
-	return err_set(st->e, AR_E_CONTEXT, "Ollama cut the prompt: "
+	return err_set(st->f.e, AR_E_CONTEXT, "Ollama cut the prompt: "
 	    "prompt_eval_count %ld fills num_ctx %ld, so the start of the "
 	    "prompt (the task) was dropped; raise AR_MAX_CTX", n, st->num_ctx);
 }
@@ -156,29 +121,8 @@ stream_thinking(struct ollama_stream *st, const struct json *v)
 {
 	size_t len;
 
-	if (json_obj_str(v, "thinking", &len) == NULL || len == 0)
-		return;
-	if (st->tokens == 0 && st->thinking == 0)
-		st->tfirst = clock_now_ms();
-	st->thinking++;
-}
-
-static int
-stream_token(struct ollama_stream *st, const char *s, size_t len)
-{
-	if (len == 0)
-		return 0;
-	if (st->res->output.len + len > AR_MAX_ANSWER)
-		return stream_fail(st, AR_E_TOO_LARGE,
-		    "Ollama's answer is over %u bytes (the answer limit)",
-		    (unsigned)AR_MAX_ANSWER);
-	if (st->tokens == 0 && st->thinking == 0)
-		st->tfirst = clock_now_ms();
-	buf_add(&st->res->output, s, len);
-	st->tokens++;
-	if (st->rq->on_progress != NULL)
-		st->rq->on_progress(st->rq->progress_ctx, st->tokens);
-	return 0;
+	if (json_obj_str(v, "thinking", &len) != NULL && len > 0)
+		flow_thinking(&st->f);
 }
 
 /* One line of the stream: a chunk, the final line, or an error. */
@@ -193,25 +137,25 @@ stream_line(void *ctx, const char *line, size_t len)
 	char q[AR_MAX_QUOTE + 4], m[400];
 	int rc = 0;
 
-	if (stream_cancelled(st) == -1)
+	if (flow_cancelled(&st->f) == -1)
 		return -1;
-	if (st->done || len == strspn(line, " \t\r"))
+	if (st->f.done || len == strspn(line, " \t\r"))
 		return 0;
 	v = json_parse(line, len, AR_MAX_LINE, &jerr);
 	if (v == NULL || v->type != JSON_OBJECT) {
 		json_free(v);
 		buf_oneline(q, sizeof q, line, len);
-		return stream_fail(st, AR_E_BAD_RESPONSE,
+		return flow_fail(&st->f, AR_E_BAD_RESPONSE,
 		    "Ollama sent a line that is not a JSON object: %s", q);
 	}
 	if ((err = json_obj_get(v, "error")) != NULL) {
 		msg = err->type == JSON_STRING ? err->s : "error in the stream";
 		buf_oneline(m, sizeof m, msg, strlen(msg));
-		rc = stream_fail(st, AR_E_STREAM, "Ollama: %s", m);
+		rc = flow_fail(&st->f, AR_E_STREAM, "Ollama: %s", m);
 	} else {
 		stream_thinking(st, v);
 		if ((resp = json_obj_str(v, "response", &rlen)) != NULL)
-			rc = stream_token(st, resp, rlen);
+			rc = flow_token(&st->f, resp, rlen);
 		if (rc == 0 && (err = json_obj_get(v, "done")) != NULL &&
 		    err->type == JSON_BOOL && err->b)
 			stream_final(st, v);
@@ -225,56 +169,19 @@ stream_init(struct ollama_stream *st, const struct config *cfg,
     const struct gen_request *rq, struct gen_result *res, struct ar_err *e)
 {
 	memset(st, 0, sizeof *st);
-	st->cfg = cfg;
-	st->rq = rq;
-	st->res = res;
-	st->e = e;
-	st->t0 = clock_now_ms();
+	flow_init(&st->f, cfg, rq, res, e, "Ollama");
 }
 
 /* Judges a stream whose body arrived whole. Returns 0 or -1 with e set. */
 static int
 stream_end(struct ollama_stream *st)
 {
-	if (st->failed)
+	if (st->f.failed)
 		return -1;
-	if (!st->done)
-		return err_set(st->e, AR_E_CUT, "Ollama's stream ended without "
-		    "done:true after %ld tokens", st->tokens);
+	if (!st->f.done)
+		return err_set(st->f.e, AR_E_CUT, "Ollama's stream ended without "
+		    "done:true after %ld tokens", st->f.tokens);
 	return stream_prompt_cut(st);
-}
-
-/* The clock: first-token timeout, whole timeout, the tokens/s floor. */
-static int
-stream_tick(void *ctx)
-{
-	struct ollama_stream *st = ctx;
-	const struct config *cfg = st->cfg;
-	double now = clock_now_ms(), since, rate;
-	long active = st->tokens + st->thinking;
-
-	if (stream_cancelled(st) == -1)
-		return -1;
-	if (st->done)
-		return 0;
-	if (active == 0 && cfg->first_token_timeout > 0 &&
-	    now - st->t0 >= cfg->first_token_timeout * 1e3)
-		return stream_fail(st, AR_E_TIMEOUT,
-		    "no first token within %gs (AR_FIRST_TOKEN_TIMEOUT)",
-		    cfg->first_token_timeout);
-	if (cfg->timeout > 0 && now - st->t0 >= cfg->timeout * 1e3)
-		return stream_fail(st, AR_E_TIMEOUT,
-		    "no complete answer within %gs (AR_TIMEOUT)", cfg->timeout);
-	if (active == 0 || cfg->min_tps <= 0)
-		return 0;
-	since = (now - st->tfirst) / 1e3;
-	if (since < AR_RATE_GRACE_S)
-		return 0;
-	rate = (double)active / since;
-	if (rate < cfg->min_tps)
-		return stream_fail(st, AR_E_TOO_SLOW, "%.2f tokens/s, under "
-		    "the floor of %g (AR_MIN_TPS)", rate, cfg->min_tps);
-	return 0;
 }
 
 /* Appends Ollama's {"error": "..."} text of an error body, else its
@@ -318,60 +225,6 @@ ollama_status_err(const struct config *cfg, const struct http_res *hr,
 		    hr->status, buf_str(&msg));
 	buf_free(&msg);
 	return rc;
-}
-
-static int
-ollama_too_large(struct ar_err *e)
-{
-	return err_set(e, AR_E_TOO_LARGE, "a line of Ollama's answer is over "
-	    "%u bytes", (unsigned)AR_MAX_LINE);
-}
-
-static int
-ollama_transport_err(const struct config *cfg, const struct http_res *hr,
-    const struct ollama_stream *st, struct ar_err *e)
-{
-	const char *url = cfg->ollama_url;
-
-	switch (hr->fail) {
-	case HTTP_REFUSED:
-		return err_set(e, AR_E_CONNECT, "cannot connect to Ollama at "
-		    "%s: is `ollama serve` running? (%s)", url, hr->errmsg);
-	case HTTP_RESOLVE:
-		return err_set(e, AR_E_RESOLVE, "cannot resolve the host of "
-		    "%s (%s)", url, hr->errmsg);
-	case HTTP_TIMEOUT:
-		return err_set(e, AR_E_TIMEOUT, "Ollama at %s: %s", url,
-		    hr->errmsg);
-	case HTTP_TOO_LARGE:
-		return ollama_too_large(e);
-	case HTTP_ABORTED:
-		return err_set(e, AR_E_CANCELLED, "the request was stopped");
-	default:
-		if (hr->status >= 200 && hr->status < 300)
-			return err_set(e, AR_E_CUT, "Ollama's stream broke "
-			    "after %ld tokens: %s", st->tokens, hr->errmsg);
-		return err_set(e, AR_E_TRANSPORT, "Ollama at %s: %s", url,
-		    hr->errmsg);
-	}
-}
-
-static void
-stream_timing(const struct ollama_stream *st, struct gen_result *res)
-{
-	double now = clock_now_ms(), since;
-	long active = st->tokens + st->thinking;
-
-	res->total_ms = now - st->t0;
-	res->first_token_ms = active ? st->tfirst - st->t0 : -1;
-	res->output_tokens = st->eval_count ? st->eval_count : active;
-	since = active ? (now - st->tfirst) / 1e3 : 0;
-	if (st->eval_count > 0 && st->eval_ns > 0)
-		res->tokens_per_s = (double)st->eval_count / st->eval_ns * 1e9;
-	else if (since > 0)
-		res->tokens_per_s = (double)active / since;
-	else
-		res->tokens_per_s = 0;
 }
 
 long
@@ -433,17 +286,14 @@ ollama_generate(struct ollama *o, const struct gen_request *rq,
 	hq.bodylen = bodylen;
 	hq.timeout = cfg->timeout > 0 ? cfg->timeout + OLLAMA_BACKSTOP_S : 0;
 	hq.on_line = stream_line;
-	hq.on_tick = stream_tick;
+	hq.on_tick = flow_tick;
 	hq.ctx = &st;
 	http_do(o->http, &hq, &hr);
-	stream_timing(&st, res);
-	if (st.failed)
-		rc = -1;
-	else if (hr.fail != HTTP_OK)
-		rc = ollama_transport_err(cfg, &hr, &st, e);
-	else if (hr.status < 200 || hr.status >= 300)
+	flow_timing(&st.f, st.eval_count, st.eval_ns);
+	if ((rc = flow_result(&st.f, &hr, cfg->ollama_url,
+	    "is `ollama serve` running?")) == 1)
 		rc = ollama_status_err(cfg, &hr, e);
-	else
+	else if (rc == 0)
 		rc = stream_end(&st);
 	http_res_free(&hr);
 	buf_free(&url);
@@ -457,17 +307,11 @@ ollama_parse_stream(const char *data, size_t len, struct gen_result *res,
 {
 	static const struct gen_request none;
 	struct ollama_stream st;
-	struct http_lines lines;
-	enum http_fail fail;
 
 	stream_init(&st, NULL, &none, res, e);
-	http_lines_init(&lines, AR_MAX_LINE, stream_line, &st);
-	if ((fail = http_lines_feed(&lines, data, len)) == HTTP_OK)
-		fail = http_lines_end(&lines);
-	http_lines_free(&lines);
-	if (fail == HTTP_TOO_LARGE)
-		return ollama_too_large(e);
-	stream_timing(&st, res);
+	if (flow_parse(&st.f, data, len, 0, stream_line, &st) == -1)
+		return -1;
+	flow_timing(&st.f, st.eval_count, st.eval_ns);
 	return stream_end(&st);
 }
 

@@ -1,10 +1,14 @@
 /*
- * route.c - local first, validated, cloud fallback.
+ * route.c - walk the chain of tiers (tier.h), validate, fall through.
  *
- * The local model is skipped at once when a cheap status check (one GET of
- * /api/tags, cached for AR_STATUS_TTL_S across the whole process) says
- * Ollama is unreachable or the model is not pulled. Any local failure, or
- * an answer that validation rejects, sends the same prompt to Gemini.
+ * Each tier is tried on one of its endpoints (tier_acquire); a tier whose
+ * every endpoint cools down is skipped at once (cooling_down). A backend
+ * with a cheap check (Ollama: one GET of /api/tags) is skipped at once
+ * when the check, cached per endpoint for AR_STATUS_TTL_S across the
+ * whole process, says the server is unreachable or the model is missing.
+ * Any failure, or an answer validation rejects, goes on to the next tier
+ * (after repairs, on a local tier). Knows no wire format: every engine is
+ * called through backend.h.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,41 +21,34 @@
 #include "clock.h"
 #include "defaults.h"
 #include "err.h"
-#include "gemini.h"
+#include "backend.h"
 #include "gen.h"
 #include "http.h"
 #include "log.h"
-#include "ollama.h"
 #include "record.h"
 #include "repair.h"
 #include "route.h"
 #include "spend.h"
+#include "tier.h"
 #include "xalloc.h"
 
 #define STAGE "ar-route"
-#define LOCAL_STAGE "ar-ollama"	/* its errors are failed local attempts */
 #define STATUS_POLL_MS 50	/* a waiter looks at its cancel flag this often */
 #define ROUTE_MAX_WHY 600	/* bytes of one reason in a message */
 
 struct route {
 	const struct config *cfg;
 	const struct route_opts *opts;
-	struct ollama *ollama;
-	struct gemini *gemini;
+	struct tiers *ts;		/* opts->tiers */
+	void **clients;			/* per endpoint of the chain, made on
+					 * first use */
 };
-
-/* The status check's cache, shared by every thread of the process. The
- * check itself runs without the lock; status_busy says one is running. */
-static pthread_mutex_t status_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t status_cv = PTHREAD_COND_INITIALIZER;
-static int status_busy;
-static double status_at = -1;	/* when it was taken, ms; -1: never */
-static int status_ok;
-static struct ar_err status_err;
 
 /* One backend attempt, as it goes into "attempts". */
 struct attempt {
 	const char *backend;
+	const struct tier *tier;	/* NULL for an upstream stage's error */
+	struct tier_endpoint *ep;	/* NULL when none was tried */
 	char model[256];
 	double ms;
 	struct ar_err err;		/* code set when it failed outright */
@@ -71,7 +68,7 @@ struct job {
 	struct json *rec;		/* borrowed */
 	const struct route_hooks *h;	/* borrowed; may be NULL */
 	char *sys, *prompt;		/* owned */
-	struct attempt a[2 + AR_MAX_REPAIRS];
+	struct attempt *a;		/* owned, room for every attempt */
 	int n;				/* attempts started */
 	struct gen_result res;		/* the last backend's answer */
 	const char *lang_in;		/* rec's language as it came in */
@@ -84,34 +81,38 @@ route_new(const struct config *cfg, const struct route_opts *opts)
 
 	r->cfg = cfg;
 	r->opts = opts;
+	r->ts = opts->tiers;
+	r->clients = xcalloc((size_t)r->ts->n_ep + 1, sizeof *r->clients);
 	return r;
 }
 
-/* The backend clients, made on first use: a record the cache answers
- * starts neither libcurl nor TLS. */
-static struct ollama *
-route_ollama(struct route *r)
+/* The client of endpoint ep of tier t, made on first use: a record the
+ * cache answers starts neither libcurl nor TLS. */
+static void *
+route_client(struct route *r, const struct tier *t,
+    const struct tier_endpoint *ep)
 {
-	if (r->ollama == NULL)
-		r->ollama = ollama_new(r->cfg);
-	return r->ollama;
-}
+	void **c = &r->clients[ep->index];
 
-static struct gemini *
-route_gemini(struct route *r)
-{
-	if (r->gemini == NULL)
-		r->gemini = gemini_new(r->cfg);
-	return r->gemini;
+	if (*c == NULL)
+		*c = t->be->client_new(r->cfg, ep->url, t->model);
+	return *c;
 }
 
 void
 route_free(struct route *r)
 {
+	int i, k;
+	const struct tier *t;
+
 	if (r == NULL)
 		return;
-	ollama_free(r->ollama);
-	gemini_free(r->gemini);
+	for (i = 0; i < r->ts->n; i++)
+		for (t = &r->ts->t[i], k = 0; k < t->n_ep; k++)
+			if (r->clients[t->ep[k].index] != NULL)
+				t->be->client_free(
+				    r->clients[t->ep[k].index]);
+	free(r->clients);
 	free(r);
 }
 
@@ -128,111 +129,112 @@ cancelled(const struct route_hooks *h)
 	return h != NULL && gen_cancelled(h->cancel);
 }
 
-/* Records what a failed local call says about the server for the next
- * records: unreachable or model missing skips local until the TTL ends. */
+/* Records what a failed call says about the server for the next records:
+ * unreachable or model missing skips the endpoint until the TTL ends. */
 static void
-status_note(const struct ar_err *e)
+status_note(struct tiers *ts, struct tier_endpoint *ep,
+    const struct ar_err *e)
 {
 	if (e->code == NULL || (strcmp(e->code, AR_E_CONNECT) != 0 &&
 	    strcmp(e->code, AR_E_RESOLVE) != 0 &&
 	    strcmp(e->code, AR_E_MODEL) != 0))
 		return;
-	pthread_mutex_lock(&status_mu);
-	status_at = clock_now_ms();
-	status_ok = 0;
-	status_err = *e;
-	pthread_mutex_unlock(&status_mu);
+	pthread_mutex_lock(&ts->mu);
+	ep->check_at = clock_now_ms();
+	ep->check_err = *e;
+	pthread_mutex_unlock(&ts->mu);
 }
 
-/* Waits, holding status_mu, while another thread takes the status.
+/* Waits, holding ts->mu, while another thread checks ep.
  * Returns 0, or -1 as soon as the caller is cancelled. */
 static int
-status_wait(const struct route_hooks *h)
+status_wait(struct tiers *ts, const struct tier_endpoint *ep,
+    const struct route_hooks *h)
 {
-	struct timespec ts;
+	struct timespec tv;
 
-	while (status_busy && !cancelled(h)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += STATUS_POLL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
+	while (ep->check_busy && !cancelled(h)) {
+		clock_gettime(CLOCK_REALTIME, &tv);
+		tv.tv_nsec += STATUS_POLL_MS * 1000000L;
+		if (tv.tv_nsec >= 1000000000L) {
+			tv.tv_sec++;
+			tv.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&status_cv, &status_mu, &ts);
+		pthread_cond_timedwait(&ts->cv, &ts->mu, &tv);
 	}
 	return cancelled(h) ? -1 : 0;
 }
 
-/* Takes the status: one GET of /api/tags, stopped when h cancels. */
-static void
-status_take(struct route *r, const struct route_hooks *h, struct ar_err *e)
-{
-	struct ollama_status st;
-
-	err_clear(e);
-	if (ollama_check(route_ollama(r), h != NULL ? h->cancel : NULL, &st) == -1)
-		err_set(e, st.error_code, "%s%s", st.error,
-		    strcmp(st.error_code, AR_E_CONNECT) == 0 ?
-		    " (is `ollama serve` running?)" : "");
-	else if (!st.model_pulled)
-		err_set(e, AR_E_MODEL, "model %s is not pulled in Ollama "
-		    "(ollama pull %s)", r->cfg->local_model,
-		    r->cfg->local_model);
-	else
-		spend_note_digest(r->cfg, st.digest);
-}
-
-/* Returns 1 when the local model can be tried, else 0 with e set.
- * Concurrent records wait for one check instead of making their own; a
- * cancelled record stops waiting at once, and a cancelled check is not
- * cached. */
+/* Returns 1 when the endpoint ep of t can be tried, else 0 with e set:
+ * the backend's cheap check, if it has one. Concurrent records wait for
+ * one check instead of making their own; a cancelled record stops waiting
+ * at once, and a cancelled check is not cached. */
 static int
-local_available(struct route *r, const struct route_hooks *h,
-    struct ar_err *e)
+endpoint_available(struct route *r, const struct tier *t,
+    struct tier_endpoint *ep, const struct route_hooks *h, struct ar_err *e)
 {
+	struct tiers *ts = r->ts;
 	struct ar_err fresh;
+	char digest[128];
 	int ok;
 
-	pthread_mutex_lock(&status_mu);
-	if (status_wait(h) == -1) {
-		pthread_mutex_unlock(&status_mu);
+	if (t->be->check == NULL)
+		return 1;
+	pthread_mutex_lock(&ts->mu);
+	if (status_wait(ts, ep, h) == -1) {
+		pthread_mutex_unlock(&ts->mu);
 		err_set(e, AR_E_CANCELLED, "cancelled during the status check");
 		return 0;
 	}
-	if (status_at < 0 || clock_now_ms() - status_at >= AR_STATUS_TTL_S * 1e3) {
-		status_busy = 1;
-		pthread_mutex_unlock(&status_mu);
-		status_take(r, h, &fresh);
-		pthread_mutex_lock(&status_mu);
-		status_busy = 0;
-		pthread_cond_broadcast(&status_cv);
+	if (ep->check_at < 0 ||
+	    clock_now_ms() - ep->check_at >= AR_STATUS_TTL_S * 1e3) {
+		ep->check_busy = 1;
+		pthread_mutex_unlock(&ts->mu);
+		err_clear(&fresh);
+		if (t->be->check(route_client(r, t, ep), h != NULL ?
+		    h->cancel : NULL, digest, sizeof digest, &fresh) == 0)
+			spend_note_digest(r->cfg, ep->url, t->model,
+			    digest);
+		pthread_mutex_lock(&ts->mu);
+		ep->check_busy = 0;
+		pthread_cond_broadcast(&ts->cv);
 		if (fresh.code != NULL &&
 		    strcmp(fresh.code, AR_E_CANCELLED) == 0) {
-			pthread_mutex_unlock(&status_mu);
+			pthread_mutex_unlock(&ts->mu);
 			*e = fresh;
 			return 0;
 		}
-		status_err = fresh;
-		status_ok = fresh.code == NULL;
-		status_at = clock_now_ms();
+		ep->check_err = fresh;
+		ep->check_at = clock_now_ms();
 	}
-	ok = status_ok;
-	*e = status_err;
-	pthread_mutex_unlock(&status_mu);
+	ok = ep->check_err.code == NULL;
+	*e = ep->check_err;
+	pthread_mutex_unlock(&ts->mu);
 	return ok;
+}
+
+/* The local backend whose stage wrote rec's error, or NULL. */
+static const struct backend *
+error_backend(const struct json *rec)
+{
+	const struct json *err = json_obj_get(rec, "error");
+	const struct backend *be;
+	const char *stage;
+	size_t n;
+
+	if (err == NULL || err->type != JSON_OBJECT ||
+	    json_obj_str(err, "code", NULL) == NULL ||
+	    (stage = json_obj_str(err, "stage", &n)) == NULL || n < 4 ||
+	    strncmp(stage, "ar-", 3) != 0 ||
+	    (be = backend_find(stage + 3, n - 3)) == NULL || !be->local)
+		return NULL;
+	return be;
 }
 
 int
 route_takes_error(const struct json *rec)
 {
-	const struct json *err = json_obj_get(rec, "error");
-	const char *stage;
-
-	if (err == NULL || err->type != JSON_OBJECT ||
-	    json_obj_str(err, "code", NULL) == NULL)
-		return 0;
-	stage = json_obj_str(err, "stage", NULL);
-	return stage != NULL && strcmp(stage, LOCAL_STAGE) == 0;
+	return error_backend(rec) != NULL;
 }
 
 /* Copies the record's text s (NULL for none) into dst as one line, so
@@ -256,16 +258,17 @@ record_ms(const struct json *rec)
 	return 0;
 }
 
-/* Makes the local attempt a from the ar-ollama error rec carries, and
- * removes that error from rec. */
+/* Makes the local attempt a from the ar-ollama (ar-openai) error rec
+ * carries, and removes that error from rec. */
 static void
 local_from_record(struct route *r, struct json *rec, struct attempt *a)
 {
+	const struct backend *be = error_backend(rec);
 	const struct json *err = json_obj_get(rec, "error");
 	const char *model = json_obj_str(rec, "model", NULL);
 	const char *msg = json_obj_str(err, "message", NULL);
 
-	a->backend = "ollama";
+	a->backend = be->name;
 	copy_oneline(a->model, sizeof a->model, model != NULL ? model :
 	    r->cfg->local_model);
 	a->ms = record_ms(rec);
@@ -314,13 +317,15 @@ judge(struct route *r, struct job *j, struct attempt *a)
 	return a->vr.valid;
 }
 
-/* Calls one backend and validates its answer; fills a. Returns 1 when the
- * answer is valid code. */
+/* Calls a's tier on its endpoint and validates the answer; fills a.
+ * Returns 1 when the answer is valid code. */
 static int
-try_backend(struct route *r, struct job *j, struct attempt *a, int local)
+try_backend(struct route *r, struct job *j, struct attempt *a)
 {
 	const struct route_hooks *h = j->h;
-	struct progress pr = { h, local ? ROUTE_PHASE_LOCAL : ROUTE_PHASE_CLOUD };
+	const struct tier *t = a->tier;
+	struct progress pr = { h, t->be->local ? ROUTE_PHASE_LOCAL :
+	    ROUTE_PHASE_CLOUD };
 	struct gen_request rq = { j->sys, j->prompt, on_tokens, &pr,
 	    h != NULL ? h->cancel : NULL };
 	struct gen_result *res = &j->res;
@@ -328,14 +333,13 @@ try_backend(struct route *r, struct job *j, struct attempt *a, int local)
 	int rv;
 
 	phase(h, pr.phase, 0);
-	rv = local ? ollama_generate(route_ollama(r), &rq, res, &a->err) :
-	    gemini_generate(route_gemini(r), &rq, res, &a->err);
+	rv = t->be->generate(route_client(r, t, a->ep), &rq, res, &a->err);
 	a->ms = clock_now_ms() - t0;
 	if (res->model[0] != '\0')
 		snprintf(a->model, sizeof a->model, "%s", res->model);
+	tier_outcome(r->ts, t, a->ep, rv == -1 ? a->err.code : NULL);
 	if (rv == -1) {
-		if (local)
-			status_note(&a->err);
+		status_note(r->ts, a->ep, &a->err);
 		return 0;
 	}
 	gen_log_timing(res, a->backend);
@@ -447,7 +451,7 @@ log_decision(const struct json *rec, const struct attempt *a, int n,
 
 	for (i = 0; i < n; i++)
 		repairs += a[i].repair;
-	if (strcmp(a[n - 1].backend, "ollama") == 0) {
+	if (backend_is_local(a[n - 1].backend)) {
 		buf_printf(&line, "⚡ [LOCAL] %s answered in %.0f ms "
 		    "(%.1f tok/s)", a[n - 1].model, a[n - 1].ms,
 		    res->tokens_per_s);
@@ -526,49 +530,59 @@ record_failure(struct json *rec, const struct attempt *a, int n,
 	buf_free(&msg);
 }
 
-/* Starts the next attempt of j, on backend with model. */
+/* Starts the next attempt of j, on tier t at endpoint ep (NULL when
+ * none can be tried). */
 static struct attempt *
-attempt_start(struct job *j, const char *backend, const char *model,
-    const char *url)
+attempt_start(struct job *j, const struct tier *t, struct tier_endpoint *ep)
 {
 	struct attempt *a = &j->a[j->n++];
 
-	a->backend = backend;
-	snprintf(a->model, sizeof a->model, "%s", model);
-	http_url_public(url, a->endpoint, sizeof a->endpoint);
+	a->backend = t->be->name;
+	a->tier = t;
+	a->ep = ep;
+	snprintf(a->model, sizeof a->model, "%s", t->model);
+	snprintf(a->endpoint, sizeof a->endpoint, "%s",
+	    (ep != NULL ? ep : &t->ep[0])->shown);
 	return a;
 }
 
-/* The local attempt, unless the status check rules it out. Returns 1
- * when it gave valid code. */
+/* One attempt on tier t, unless every endpoint cools down or the cheap
+ * check rules the chosen one out. Returns 1 when it gave valid code. */
 static int
-route_local(struct route *r, struct job *j)
+route_tier(struct route *r, struct job *j, struct tier *t)
 {
-	struct attempt *a = attempt_start(j, "ollama", r->cfg->local_model,
-	    r->cfg->ollama_url);
+	struct tier_endpoint *ep;
+	struct attempt *a;
+	int ok;
 
-	phase(j->h, ROUTE_PHASE_CHECK, -1);
-	if (!local_available(r, j->h, &a->err))
-		return 0;
-	return try_backend(r, j, a, 1);
-}
-
-/* The cloud attempt, after the local one if there was one. Returns 1 when
- * it gave valid code. */
-static int
-route_cloud(struct route *r, struct job *j)
-{
 	if (j->n > 0) {
 		phase(j->h, ROUTE_PHASE_FALLBACK, -1);
 		gen_result_free(&j->res);
 		gen_result_init(&j->res);
 	}
-	return try_backend(r, j, attempt_start(j, "gemini",
-	    r->cfg->cloud_model, r->cfg->gemini_base_url), 0);
+	if ((ep = tier_acquire(r->ts, t)) == NULL) {
+		a = attempt_start(j, t, NULL);
+		err_set(&a->err, AR_E_COOLING, "every endpoint of tier %s:%s "
+		    "cools down after a failure (%.0f s left; AR_COOLDOWN)",
+		    t->be->name, t->model, tier_cooldown_left(r->ts, t,
+		    &t->ep[0]));
+		return 0;
+	}
+	a = attempt_start(j, t, ep);
+	if (t->be->check != NULL)
+		phase(j->h, ROUTE_PHASE_CHECK, -1);
+	if (!endpoint_available(r, t, ep, j->h, &a->err)) {
+		tier_outcome(r->ts, t, ep, a->err.code);
+		tier_release(r->ts, ep);
+		return 0;
+	}
+	ok = try_backend(r, j, a);
+	tier_release(r->ts, ep);
+	return ok;
 }
 
 /* Nonzero when the last attempt of j is a local answer that a repair may
- * fix and repairs are left. */
+ * fix and its tier has repairs left. */
 static int
 repair_due(const struct route *r, const struct job *j)
 {
@@ -578,21 +592,23 @@ repair_due(const struct route *r, const struct job *j)
 	if (j->n == 0)
 		return 0;
 	last = &j->a[j->n - 1];
-	for (i = 0; i < j->n; i++)
-		done += j->a[i].repair;
-	return done < r->cfg->repairs && last->answered &&
-	    strcmp(last->backend, "ollama") == 0 && repair_wanted(&last->vr);
+	for (i = j->n - 1; i >= 0 && j->a[i].tier == last->tier &&
+	    j->a[i].repair; i--)
+		done++;
+	return done < r->cfg->repairs && last->answered && last->tier != NULL &&
+	    last->tier->be->local && repair_wanted(&last->vr);
 }
 
-/* Sends the rejected local answer back to the local tier that gave it,
- * with the task, its code and the diagnostics. Returns 1 when the
- * repaired answer is valid. */
+/* Sends the rejected local answer back to the tier and endpoint that
+ * gave it, with the task, its code and the diagnostics. Returns 1 when
+ * the repaired answer is valid. */
 static int
 route_repair(struct route *r, struct job *j)
 {
 	const struct attempt *last = &j->a[j->n - 1];
 	const char *lang = last->vr.language;
 	char *prompt = j->prompt, *fix, model[sizeof last->model];
+	struct tier_endpoint *ep;
 	struct attempt *a;
 	struct ar_err ign;
 	int ok;
@@ -601,27 +617,31 @@ route_repair(struct route *r, struct job *j)
 		record_opt_str(j->rec, "language", &lang, &ign);
 	fix = repair_prompt(prompt, lang, &last->vr);
 	memcpy(model, last->model, sizeof model);
-	a = attempt_start(j, last->backend, model, r->cfg->ollama_url);
+	/* An answer that came on the record has no endpoint: choose one. */
+	if ((ep = last->ep) != NULL) {
+		pthread_mutex_lock(&r->ts->mu);
+		ep->in_flight++;
+		pthread_mutex_unlock(&r->ts->mu);
+	} else
+		ep = tier_acquire(r->ts, &r->ts->t[last->tier - r->ts->t]);
+	a = attempt_start(j, last->tier, ep);
+	snprintf(a->model, sizeof a->model, "%s", model);
 	a->repair = 1;
+	if (ep == NULL) {
+		err_set(&a->err, AR_E_COOLING, "every endpoint of tier %s:%s "
+		    "cools down after a failure (AR_COOLDOWN)",
+		    a->tier->be->name, a->tier->model);
+		free(fix);
+		return 0;
+	}
 	gen_result_free(&j->res);
 	gen_result_init(&j->res);
 	j->prompt = fix;
-	ok = try_backend(r, j, a, 1);
+	ok = try_backend(r, j, a);
+	tier_release(r->ts, ep);
 	j->prompt = prompt;
 	free(fix);
 	return ok;
-}
-
-/* The engine named by a record's "backend" (absent: the local one), as a
- * string that outlives the record's; NULL for one ar-route has not. */
-static const char *
-record_engine(const char *backend)
-{
-	if (backend == NULL || strcmp(backend, "ollama") == 0)
-		return "ollama";
-	if (strcmp(backend, "gemini") == 0)
-		return "gemini";
-	return NULL;
 }
 
 /* The token counts of rec's usage, for the ledger; the others stay. */
@@ -645,32 +665,43 @@ usage_from_record(const struct json *rec, struct gen_result *res)
 			*counts[i] = (long)v;
 }
 
-/* The answer rec carries ("output" from ar-ollama or ar-gemini) becomes
- * the attempt of the engine that gave it, and is validated without asking
- * that engine again. Returns 1 when it is valid code, 0 when not, -1 with
- * e set (bad_field) for a field of the wrong type. */
+/* The answer rec carries ("output" from ar-ollama, ar-openai or
+ * ar-gemini) becomes the attempt of the first tier of the engine that gave
+ * it (backend; absent: ollama), and is validated without asking that
+ * engine again; *next is the tier the chain goes on with. Returns 1 when
+ * it is valid code, 0 when not, -1 with e set (bad_field) for a field of
+ * the wrong type or an engine ar-route has not. */
 static int
-route_given(struct route *r, struct job *j, struct ar_err *e)
+route_given(struct route *r, struct job *j, int *next, struct ar_err *e)
 {
-	const char *output, *backend, *model, *finish, *engine;
+	const char *output, *backend, *model, *finish;
 	const struct json *timing = json_obj_get(j->rec, "timing");
+	const struct backend *be;
 	struct attempt *a;
 	size_t len;
+	int i;
 
 	if (record_opt_str(j->rec, "output", &output, e) == -1 ||
 	    record_opt_str(j->rec, "backend", &backend, e) == -1 ||
 	    record_opt_str(j->rec, "model", &model, e) == -1 ||
 	    record_opt_str(j->rec, "finish", &finish, e) == -1)
 		return -1;
-	if ((engine = record_engine(backend)) == NULL)
+	if (backend == NULL)
+		backend = "ollama";
+	if ((be = backend_find(backend, strlen(backend))) == NULL)
 		return err_set(e, AR_E_BAD_FIELD, "field \"backend\": no "
 		    "engine named %.64s", backend);
+	for (i = 0; i < r->ts->n && r->ts->t[i].be != be; i++)
+		;
+	*next = i < r->ts->n ? i + 1 : 0;
+	a = &j->a[j->n++];
+	a->backend = be->name;
+	a->tier = i < r->ts->n ? &r->ts->t[i] : NULL;
 	if (model == NULL)
-		model = strcmp(engine, "ollama") == 0 ? r->cfg->local_model :
-		    r->cfg->cloud_model;
-	a = attempt_start(j, engine, "", "");	/* its endpoint is unknown */
+		model = a->tier != NULL ? a->tier->model : be->local ?
+		    r->cfg->local_model : r->cfg->cloud_model;
 	copy_oneline(a->model, sizeof a->model, model);
-	a->from_record = 1;
+	a->from_record = 1;		/* its endpoint is unknown */
 	a->ms = record_ms(j->rec);
 	json_obj_str(j->rec, "output", &len);
 	buf_add(&j->res.output, output, len);
@@ -713,6 +744,7 @@ job_free(struct job *j)
 	gen_result_free(&j->res);
 	free(j->sys);
 	free(j->prompt);
+	free(j->a);
 }
 
 /* The request of j as the cache keys it. */
@@ -762,16 +794,26 @@ route_spent(struct route *r, const struct job *j, int ok)
 	spend_ledger(r->cfg, j->rec, ledger_attempts(j->a, j->n));
 }
 
+/* Nonzero when tier t is tried under opts (--local-only, --cloud-only). */
+static int
+tier_wanted(const struct route_opts *opts, const struct tier *t)
+{
+	return t->be->local ? !opts->cloud_only : !opts->local_only;
+}
+
 int
 route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 {
 	struct job j;
 	struct ar_err e;
-	int ok = 0;
+	const struct backend *upstream;
+	int ok = 0, i = 0;
 
 	memset(&j, 0, sizeof j);
 	j.rec = rec;
 	j.h = h;
+	j.a = xcalloc((size_t)r->ts->n * (1 + AR_MAX_REPAIRS) + 1,
+	    sizeof *j.a);
 	gen_result_init(&j.res);
 	if (gen_request_from_record(rec, &j.sys, &j.prompt, &e) == -1) {
 		record_set_error(rec, STAGE, &e);
@@ -783,23 +825,32 @@ route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 		job_free(&j);
 		return 0;
 	}
-	if (route_takes_error(rec))
+	/* An upstream stage's failure stands for the first tier of its
+	 * backend: the chain goes on after it. */
+	if ((upstream = error_backend(rec)) != NULL) {
 		local_from_record(r, rec, &j.a[j.n++]);
-	else if (json_obj_get(rec, "output") != NULL) {
-		if ((ok = route_given(r, &j, &e)) == -1) {
+		while (i < r->ts->n && r->ts->t[i].be != upstream)
+			i++;
+		i = i < r->ts->n ? i + 1 : 0;
+	} else if (json_obj_get(rec, "output") != NULL) {
+		/* An answer on the record stands for its engine's first tier:
+		 * validated, repaired, and the chain goes on after it. */
+		if ((ok = route_given(r, &j, &i, &e)) == -1) {
 			record_set_error(rec, STAGE, &e);
 			spend_ledger(r->cfg, rec, json_array());
 			job_free(&j);
 			return -1;
 		}
-	} else if (!r->opts->cloud_only)
-		ok = route_local(r, &j);
-	while (!ok && !cancelled(h) && repair_due(r, &j))
-		ok = route_repair(r, &j);
-	/* The cloud is the last engine: after its answer there is no other. */
-	if (!ok && !r->opts->local_only && !cancelled(h) &&
-	    (j.n == 0 || strcmp(j.a[0].backend, "gemini") != 0))
-		ok = route_cloud(r, &j);
+		while (!ok && !cancelled(h) && repair_due(r, &j))
+			ok = route_repair(r, &j);
+	}
+	for (; i < r->ts->n && !ok && !cancelled(h); i++) {
+		if (!tier_wanted(r->opts, &r->ts->t[i]))
+			continue;
+		ok = route_tier(r, &j, &r->ts->t[i]);
+		while (!ok && !cancelled(h) && repair_due(r, &j))
+			ok = route_repair(r, &j);
+	}
 	route_outcome(&j, ok);
 	route_spent(r, &j, ok);
 	job_free(&j);

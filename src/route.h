@@ -1,8 +1,9 @@
 /*
  * route.h - the routing policy: local first, validated, cloud fallback.
  *
- * Knows the policy and nothing about wire formats: it calls the ollama,
- * gemini and validate modules and writes the outcome on the record.
+ * Knows the policy and nothing about wire formats: it walks the tiers
+ * (tier.h) through the backend interface (backend.h), validates, and
+ * writes the outcome on the record.
  */
 #ifndef AR_ROUTE_H
 #define AR_ROUTE_H
@@ -11,10 +12,13 @@
 #include "json.h"
 #include "validate.h"
 
+struct tiers;
+
 struct route_opts {
-	int local_only;		/* never call the cloud */
-	int cloud_only;		/* never call the local model */
+	int local_only;		/* only local tiers (ollama, openai) */
+	int cloud_only;		/* only cloud tiers (gemini) */
 	struct validate_opts vopts;
+	struct tiers *tiers;	/* the chain (tier.h); shared by threads */
 };
 
 /* Phases reported to hooks->phase, in the order they can happen. */

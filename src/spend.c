@@ -8,6 +8,7 @@
 #include "config.h"
 #include "ledger.h"
 #include "spend.h"
+#include "tier.h"
 
 /* The cache key of rq under cfg and opts, into hex. Returns 0, or
  * -1 with the cache off. *dir is the cache directory (owned). */
@@ -18,20 +19,27 @@ spend_key(const struct config *cfg, const struct route_opts *opts,
 	struct buf tiers = BUF_INIT;
 	char digest[128];
 	struct cache_input in;
+	const struct tier *t, *local = NULL;
+	int i;
 
 	if (cfg->no_cache || (*dir = cache_dir()) == NULL)
 		return -1;
-	if (!opts->cloud_only)
-		buf_printf(&tiers, "ollama:%s ", cfg->local_model);
-	if (!opts->local_only)
-		buf_printf(&tiers, "gemini:%s", cfg->cloud_model);
+	/* The tiers that may answer, and the digest of the first local one. */
+	for (i = 0; i < opts->tiers->n; i++) {
+		t = &opts->tiers->t[i];
+		if (t->be->local ? opts->cloud_only : opts->local_only)
+			continue;
+		buf_printf(&tiers, "%s%s:%s", tiers.len ? " " : "",
+		    t->be->name, t->model);
+		if (local == NULL && t->be->local)
+			local = t;
+	}
 	in.system = rq->system;
 	in.prompt = rq->prompt;
 	in.language = rq->language;
 	in.tiers = buf_str(&tiers);
-	in.digest = !opts->cloud_only && cache_digest_get(*dir,
-	    cfg->ollama_url, cfg->local_model, digest, sizeof digest) ?
-	    digest : NULL;
+	in.digest = local != NULL && cache_digest_get(*dir, local->ep[0].url,
+	    local->model, digest, sizeof digest) ? digest : NULL;
 	in.num_ctx = cfg->num_ctx;
 	in.local_think = config_get("AR_LOCAL_THINK");
 	in.cloud_thinking = config_get("AR_CLOUD_THINKING");
@@ -68,13 +76,14 @@ spend_cache_put(const struct config *cfg, const struct route_opts *opts,
 }
 
 void
-spend_note_digest(const struct config *cfg, const char *digest)
+spend_note_digest(const struct config *cfg, const char *url,
+    const char *model, const char *digest)
 {
 	char *dir;
 
 	if (cfg->no_cache || *digest == '\0' || (dir = cache_dir()) == NULL)
 		return;
-	cache_digest_note(dir, cfg->ollama_url, cfg->local_model, digest);
+	cache_digest_note(dir, url, model, digest);
 	free(dir);
 }
 

@@ -29,9 +29,10 @@ int spend_cache_get(const struct config *cfg, const struct route_opts *opts,
 void spend_cache_put(const struct config *cfg, const struct route_opts *opts,
     const struct spend_request *rq, const struct json *rec);
 
-/* Remembers the local model's digest from a status check, for the keys
+/* Remembers the digest of model at url from a status check, for the keys
  * of the next records and processes. */
-void spend_note_digest(const struct config *cfg, const char *digest);
+void spend_note_digest(const struct config *cfg, const char *url,
+    const char *model, const char *digest);
 
 /* Appends the ledger line of the routed rec with its attempts (ledger
  * form, taken). Errors are ignored. */

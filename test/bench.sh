@@ -11,6 +11,10 @@
 #     overhead per record and the ratio;
 #  2. one file through `ar-prompt | ar-route -r` against one curl call;
 #  3. both backends refusing connections: time to the error record;
+#  3b. a chain of three tiers whose first two are down (ollama refusing,
+#     an openai endpoint refusing) against the cloud tier alone: the time
+#     to the cloud answer over the cloud's own (target < 50 ms), and with
+#     both down tiers cooling down (AR_COOLDOWN) after a first failure;
 #  4. one record through ar-route answered from the answer cache against
 #     the same record routed to the (instant) mock: a hit and a miss.
 # Figures 1 to 3 run with the cache off (AR_NO_CACHE=1: the same record
@@ -127,6 +131,24 @@ echo "  with syntax checks: $((p_route_chk / FILES)) us per file; ratio $(ratio 
 
 t_ref=$(best refused)
 echo "both backends refusing: error record in $((t_ref / 1000)) ms (target < 50 ms)"
+
+chain3() {
+	AR_COOLDOWN=0 "$bin/ar-route" -q --no-syntax-check \
+	    --tiers "ollama:ok@$refused openai:ok@$refused/v1 gemini:ok" <rec.json
+}
+chain3_cool() {
+	AR_COOLDOWN=300 "$bin/ar-route" -q --no-syntax-check \
+	    --tiers "ollama:ok@$refused openai:ok@$refused/v1 gemini:ok" <rec.json
+}
+cloud1() {
+	"$bin/ar-route" -q --no-syntax-check --tiers "gemini:ok" <rec.json
+}
+t_chain=$(best chain3)
+chain3_cool >/dev/null 2>&1 || true
+t_chain_cool=$(best chain3_cool)
+t_cloud=$(best cloud1)
+echo "three tiers, first two down: cloud answer in $((t_chain / 1000)) ms, cloud tier alone $((t_cloud / 1000)) ms"
+echo "  over the cloud's own: $(((t_chain - t_cloud) / 1000)) ms (target < 50 ms); both cooling down: $(((t_chain_cool - t_cloud) / 1000)) ms"
 
 # 4. The cache: a miss routes to the mock (a fresh cache directory each
 # time), a hit reads the entry a first run wrote; per process (where

@@ -301,3 +301,40 @@ user_key() {
 	assert_output ""
 	[[ $stderr == *"./.env sets OLLAMA_HOST"* ]]
 }
+
+@test "every program's --help gives each option of its synopsis a line with its meaning, and the environment it reads" {
+	local prog opt line
+	for prog in ar-prompt ar-ollama ar-openai ar-gemini ar-validate ar-route ar-mcp ar-stats; do
+		run --separate-stderr "$prog" --help
+		assert_success
+		[[ $output == *"Environment:"* ]] || fail "$prog: no Environment line"
+		for opt in $(grep -o -- '--[a-z][a-z-]*' <<<"$(sed -n '/^usage:/,/^$/p' <<<"$output")" | sort -u) --help --version --verbose --quiet; do
+			line=$(grep -E -- "^ +(-[A-Za-z], )?$opt( |$)" <<<"$output") ||
+			    fail "$prog: no help line for $opt"
+			# a meaning follows the option (on its line or the next)
+			grep -qE -- "$opt( [^ ]+)? +[a-z(]|$opt [A-Z]+$" <<<"$line" ||
+			    fail "$prog: $opt has no meaning: $line"
+		done
+	done
+	run --separate-stderr ar-route --help
+	for v in AR_TIERS AR_COOLDOWN OPENAI_BASE_URL OPENAI_API_KEY GOOGLE_API_KEY OLLAMA_HOST; do
+		[[ $output == *"$v"* ]] || fail "ar-route --help does not name $v"
+	done
+}
+
+@test "trust: OPENAI_BASE_URL, and a tier URL in AR_TIERS, from ./.env are never sent a key from elsewhere" {
+	echo 'OPENAI_BASE_URL=http://127.0.0.1:9/v1' >.env
+	OPENAI_API_KEY=sk-env-secret run --separate-stderr dump
+	assert_failure 2
+	[[ $stderr == *"./.env sets OPENAI_BASE_URL, but the key OPENAI_API_KEY comes from the environment"* ]]
+	[[ $stderr != *sk-env-secret* ]]
+	echo 'AR_TIERS=ollama:m gemini:g@http://127.0.0.1:9' >.env
+	GEMINI_API_KEY=env-secret run --separate-stderr dump
+	assert_failure 2
+	[[ $stderr == *"./.env sets AR_TIERS"* ]]
+	[[ $stderr != *env-secret* ]]
+	# A tier list that names no URL only picks engines and models.
+	echo 'AR_TIERS=ollama:m gemini:g' >.env
+	GEMINI_API_KEY=env-secret run --separate-stderr dump
+	assert_success
+}

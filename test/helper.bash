@@ -29,9 +29,10 @@ fi
 export AR_TEST_DIR AR_BIN AR_TEST_BIN
 
 # ar_setup: per-test sandbox.  Fresh HOME, XDG_CACHE_HOME, XDG_STATE_HOME
-# (so the answer cache and the ledger start empty), AR_NO_CACHE=1 (the
-# cache tests unset it) and working directory
-# under $BATS_TEST_TMPDIR, no AR_*/OLLAMA_*/GOOGLE_*/GEMINI_* variables (except
+# (so the answer cache, the ledger and the cooldowns start empty),
+# AR_NO_CACHE=1 (the cache tests unset it), AR_COOLDOWN=0 (the cooldown
+# tests unset it) and working directory
+# under $BATS_TEST_TMPDIR, no AR_*/OLLAMA_*/OPENAI_*/GOOGLE_*/GEMINI_* variables (except
 # the AR_BIN/AR_TEST_DIR/AR_TEST_BIN locations), no proxies, $AR_BIN first
 # in PATH, C locale.  Also empties the mock's request log, if one runs.
 ar_setup() {
@@ -45,13 +46,16 @@ ar_setup() {
 	for v in $(compgen -e); do
 		case $v in
 		AR_BIN | AR_TEST_DIR | AR_TEST_BIN) ;;
-		OLLAMA_* | AR_* | GOOGLE_* | GEMINI_*) unset "$v" ;;
+		OLLAMA_* | OPENAI_* | AR_* | GOOGLE_* | GEMINI_*) unset "$v" ;;
 		esac
 	done
 	unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY
 	# Tests of other behaviours route the same task many times and count
 	# the requests; the cache would answer them.  Cache tests unset it.
 	export AR_NO_CACHE=1
+	# Likewise a failing endpoint would cool down (AR_COOLDOWN) and the
+	# next records would skip it; the cooldown tests unset this.
+	export AR_COOLDOWN=0
 	export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 	export PATH="$AR_BIN:$PATH"
 	export LC_ALL=C

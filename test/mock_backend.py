@@ -50,6 +50,20 @@ the counters of the "-once" behaviours; unknown names act as "ok".
   prompt is a repair: it holds the repair header of src/repair.h and the
   rejected code), fixable-check (valid python holding the line
   MARKER = "MARK_BAD", and clean code for a repair prompt holding it)
+OpenAI-compatible server (vLLM / llama-server shapes): POST
+[/PREFIX]/v1/chat/completions streams chat.completion.chunk events (a role
+delta, content deltas, a finish_reason chunk, the usage chunk when
+stream_options.include_usage, then "data: [DONE]"); GET [/PREFIX]/v1/models
+lists every behaviour; GET [/PREFIX]/health is {"status":"ok"}. Any PREFIX
+makes one more endpoint on the same port (the log's path tells them apart);
+a PREFIX holding "loading" answers as llama-server loading a model (503
+"Loading model" on /health and on completions); one holding "hang" never
+answers completions. The behaviours above apply by model name, with the
+servers' own bodies: missing (404 vLLM NotFoundError), http-NNN
+(llama-server's error shape), think (reasoning_content deltas), think-r
+(vLLM/Ollama "reasoning" deltas), ctx-overflow (llama-server 400
+exceed_context_size_error), ctx-overflow-vllm (vLLM's 400 wording),
+error-mid (data: {"error":...} then [DONE]), cut (no [DONE]).
 POST /mock/digest {"salt": S} changes the digest /api/tags reports for
 every model (as a re-pulled model would).
 A prompt holding "mock-delay-ms=N" is answered N ms late; one holding
@@ -216,6 +230,7 @@ BEHAVIOURS = [
     "think", "think-inline", "ctx-cut", "safety-mid", "recitation-mid",
     "index-order", "bom", "cr", "bad-gateway-once", "placeholder",
     "unary-thought", "crlf-split", "fixable", "fixable-check", "deep",
+    "think-r", "ctx-overflow", "ctx-overflow-vllm",
 ]
 # Ollama models that think (the others refuse a "think" request).
 THINKING_MODELS = ("think", "think-inline")
@@ -518,6 +533,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, self.tags())
             if p == "/api/ps":
                 return self.send_json(200, self.ps())
+        m = re.fullmatch(r"(/.*?)?/v1/chat/completions", p)
+        if m and self.command == "POST":
+            return self.openai_chat(m.group(1) or "")
+        m = re.fullmatch(r"(/.*?)?/(?:v1/models|health)", p)
+        if m and self.command == "GET":
+            return self.openai_get(m.group(1) or "", p.endswith("/health"))
         if self.command == "POST" and p == "/api/generate":
             return self.ollama_generate()
         if self.command == "POST" and p == "/mock/digest":
@@ -693,6 +714,143 @@ class Handler(BaseHTTPRequestHandler):
         for t in toks:
             self.chunk(line(t))
         self.chunk(final(len(toks), reason))
+        self.end_chunked()
+
+    # -- OpenAI-compatible servers
+
+    def openai_error(self, status, message, etype, extra=None):
+        err = {"code": status, "message": message, "type": etype}
+        err.update(extra or {})
+        self.send_json(status, {"error": err})
+
+    def openai_get(self, prefix, health):
+        if health:
+            if "loading" in prefix:
+                return self.openai_error(503, "Loading model", "unavailable_error")
+            return self.send_json(200, {"status": "ok"})
+        return self.send_json(200, {"object": "list", "data": [
+            {"id": b, "object": "model", "created": 1735689600,
+             "owned_by": "vllm", "root": b, "max_model_len": 8192}
+            for b in BEHAVIOURS]})
+
+    def openai_chat(self, prefix):
+        body = self.body if isinstance(self.body, dict) else None
+        if body is None:
+            return self.openai_error(400, "Invalid JSON body", "invalid_request_error")
+        if "loading" in prefix:
+            return self.openai_error(503, "Loading model", "unavailable_error")
+        if "hang" in prefix:
+            self.stall()
+            return self.hard_close()
+        model = body.get("model") or ""
+        beh = behaviour_of(model)
+        msgs = body.get("messages") or []
+        prompt = "".join(m.get("content") or "" for m in msgs
+                         if isinstance(m, dict) and isinstance(m.get("content"), str))
+        ptoks = max(1, len(prompt) // 4)
+        if beh == "missing":
+            return self.send_json(404, {"error": {
+                "message": "The model `%s` does not exist." % model,
+                "type": "NotFoundError", "param": "model", "code": 404}})
+        if beh == "ctx-overflow":
+            return self.openai_error(400, "request (%d tokens) exceeds the available "
+                                     "context size (4096 tokens), try increasing it" % (ptoks + 5000),
+                                     "exceed_context_size_error",
+                                     {"n_prompt_tokens": ptoks + 5000, "n_ctx": 4096})
+        if beh == "ctx-overflow-vllm":
+            return self.send_json(400, {"error": {
+                "message": "This model's maximum context length is 8192 tokens. However, "
+                           "you requested 1024 output tokens and your prompt contains at "
+                           "least 9000 input tokens, for a total of at least 10024 tokens. "
+                           "Please reduce the length of the input prompt or the number of "
+                           "requested output tokens.",
+                "type": "BadRequestError", "param": "input_tokens", "code": 400}})
+        m = re.fullmatch(r"http-(\d{3})", beh)
+        if m:
+            code = int(m.group(1))
+            etype = {400: "invalid_request_error", 401: "authentication_error",
+                     429: "rate_limit_error", 503: "unavailable_error"}.get(
+                         code, "server_error" if code >= 500 else "invalid_request_error")
+            return self.openai_error(code, OLLAMA_STATUS.get(code, "error %d" % code), etype)
+        if beh == "hang":
+            self.stall()
+            return self.hard_close()
+        if body.get("stream") is not True:
+            text = answer_of(beh, prompt)
+            return self.send_json(200, {
+                "id": "chatcmpl-mock", "object": "chat.completion", "created": int(time.time()),
+                "model": model, "choices": [{"index": 0, "message": {
+                    "role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": ptoks, "completion_tokens": len(tokens_of(text)),
+                          "total_tokens": ptoks + len(tokens_of(text))}})
+        usage = (body.get("stream_options") or {}).get("include_usage") is True
+        text = answer_of(beh, prompt)
+        toks = tokens_of(text)
+        created = int(time.time())
+
+        def chunk(delta, finish=None):
+            return "data: " + dumps({
+                "id": "chatcmpl-mock", "object": "chat.completion.chunk",
+                "created": created, "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                "usage": None}) + "\n\n"
+
+        self.start_chunked("text/event-stream")
+        self.chunk(chunk({"role": "assistant", "content": ""}))
+        nthink = 0
+        if beh in ("think", "think-r"):
+            key = "reasoning_content" if beh == "think" else "reasoning"
+            end = time.monotonic() + THINK_S
+            t = tokens_of(THINKING)
+            while time.monotonic() < end:
+                self.chunk(chunk({key: t[nthink % len(t)]}))
+                nthink += 1
+                self.stall(THINK_TICK_S)
+        if beh == "hang-mid":
+            for t in toks[:2]:
+                self.chunk(chunk({"content": t}))
+            self.stall()
+            return self.hard_close()
+        if beh == "slow":
+            n = 0
+            end = time.monotonic() + STALL_S
+            while time.monotonic() < end:
+                self.chunk(chunk({"content": toks[n % len(toks)]}))
+                n += 1
+                self.stall(SLOW_TICK_S)
+            return self.end_chunked()
+        if beh == "malformed":
+            self.chunk(chunk({"content": toks[0]}))
+            self.chunk('data: {"id":"chatcmpl-mock","choices":[{"delta":{"content":"def\n\n')
+            return self.end_chunked()
+        if beh == "error-mid":
+            for t in toks[:4]:
+                self.chunk(chunk({"content": t}))
+            self.chunk("data: " + dumps({"error": {
+                "message": "an error was encountered while running the model",
+                "type": "server_error", "code": 500}}) + "\n\n")
+            self.chunk("data: [DONE]\n\n")
+            return self.end_chunked()
+        if beh in ("cut", "cut-hard"):
+            for t in toks[:4]:
+                self.chunk(chunk({"content": t}))
+            if beh == "cut":
+                self.end_chunked()
+            return self.hard_close()
+        self.chunk(": ping\n\n")
+        for t in toks:
+            self.chunk(chunk({"content": t}))
+        self.chunk(chunk({}, "length" if beh == "truncated" else "stop"))
+        if usage:
+            u = {"prompt_tokens": ptoks, "completion_tokens": len(toks) + nthink,
+                 "total_tokens": ptoks + len(toks) + nthink}
+            if nthink:
+                u["completion_tokens_details"] = {"reasoning_tokens": nthink}
+            self.chunk("data: " + dumps({
+                "id": "chatcmpl-mock", "object": "chat.completion.chunk",
+                "created": created, "model": model, "choices": [],
+                "usage": u}) + "\n\n")
+        self.chunk("data: [DONE]\n\n")
         self.end_chunked()
 
     def ollama_huge(self, model, stream, line, final):

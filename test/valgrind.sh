@@ -119,6 +119,14 @@ vcase "ar-route: bad input" 1 1 "}{" -- ar-route
 vcase "ar-route: a repair saves the cloud call" 0 1 "$TASK" AR_LOCAL_MODEL=fixable -- ar-route
 vcase "ar-route: a failing check command" 1 1 "$TASK" AR_CHECK=false -- ar-route --no-cache
 vcase "ar-route: a cache hit" 0 1 "$TASK" -- ar-route
+vcase "ar-openai: an answer" 0 1 "$TASK" OPENAI_BASE_URL=$mock/v1 -- ar-openai
+vcase "ar-openai: cut stream" 1 1 "$TASK" OPENAI_BASE_URL=$mock/v1 AR_LOCAL_MODEL=cut -- ar-openai
+vcase "ar-openai: --status" 0 1 "" OPENAI_BASE_URL=$mock/v1 -- ar-openai --status
+vcase "ar-route: three tiers fall through, -j 2" 0 2 "$TASK
+$TASK" AR_TIERS="ollama:http-500 openai:cut@$mock/v1,$mock/b/v1 gemini:ok" -- ar-route -j 2
+vcase "ar-route: a refused endpoint cools down" 0 1 "$TASK" AR_TIERS="openai:ok@$refused/v1 gemini:ok" -- ar-route
+vcase "ar-route: a tier cooling down is skipped" 0 1 "$TASK" AR_TIERS="openai:ok@$refused/v1 gemini:ok" -- ar-route
+vcase "ar-route: --status of the tiers" 0 3 "" AR_TIERS="ollama:ok openai:ok@$mock/v1 gemini:ok" -- ar-route --status
 vcase "ar-stats: the ledger" 0 - "" -- ar-stats --by day
 vcase "ar-stats: --json --svg" 0 1 "" -- ar-stats --json --svg "$work/chart.svg"
 vcase "ar-route: bad flag" 2 0 "" -- ar-route --no-such-flag

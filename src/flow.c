@@ -1,0 +1,186 @@
+/*
+ * flow.c - the clock and counters of one streamed local generation.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "defaults.h"
+#include "flow.h"
+
+void
+flow_init(struct flow *f, const struct config *cfg,
+    const struct gen_request *rq, struct gen_result *res, struct ar_err *e,
+    const char *who)
+{
+	memset(f, 0, sizeof *f);
+	f->cfg = cfg;
+	f->rq = rq;
+	f->res = res;
+	f->e = e;
+	f->who = who;
+	f->t0 = clock_now_ms();
+}
+
+int
+flow_fail(struct flow *f, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	f->e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(f->e->msg, sizeof f->e->msg, fmt, ap);
+	va_end(ap);
+	f->failed = 1;
+	return -1;
+}
+
+int
+flow_cancelled(struct flow *f)
+{
+	if (!gen_cancelled(f->rq->cancel))
+		return 0;
+	return flow_fail(f, AR_E_CANCELLED, "the request was cancelled");
+}
+
+void
+flow_thinking(struct flow *f)
+{
+	if (f->tokens == 0 && f->thinking == 0)
+		f->tfirst = clock_now_ms();
+	f->thinking++;
+}
+
+int
+flow_token(struct flow *f, const char *s, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (f->res->output.len + len > AR_MAX_ANSWER)
+		return flow_fail(f, AR_E_TOO_LARGE,
+		    "%s's answer is over %u bytes (the answer limit)", f->who,
+		    (unsigned)AR_MAX_ANSWER);
+	if (f->tokens == 0 && f->thinking == 0)
+		f->tfirst = clock_now_ms();
+	buf_add(&f->res->output, s, len);
+	f->tokens++;
+	if (f->rq->on_progress != NULL)
+		f->rq->on_progress(f->rq->progress_ctx, f->tokens);
+	return 0;
+}
+
+int
+flow_tick(void *ctx)
+{
+	struct flow *f = ctx;
+	const struct config *cfg = f->cfg;
+	double now = clock_now_ms(), since, rate;
+	long active = f->tokens + f->thinking;
+
+	if (flow_cancelled(f) == -1)
+		return -1;
+	if (f->done || cfg == NULL)
+		return 0;
+	if (active == 0 && cfg->first_token_timeout > 0 &&
+	    now - f->t0 >= cfg->first_token_timeout * 1e3)
+		return flow_fail(f, AR_E_TIMEOUT,
+		    "no first token within %gs (AR_FIRST_TOKEN_TIMEOUT)",
+		    cfg->first_token_timeout);
+	if (cfg->timeout > 0 && now - f->t0 >= cfg->timeout * 1e3)
+		return flow_fail(f, AR_E_TIMEOUT,
+		    "no complete answer within %gs (AR_TIMEOUT)", cfg->timeout);
+	if (active == 0 || cfg->min_tps <= 0)
+		return 0;
+	since = (now - f->tfirst) / 1e3;
+	if (since < AR_RATE_GRACE_S)
+		return 0;
+	rate = (double)active / since;
+	if (rate < cfg->min_tps)
+		return flow_fail(f, AR_E_TOO_SLOW, "%.2f tokens/s, under "
+		    "the floor of %g (AR_MIN_TPS)", rate, cfg->min_tps);
+	return 0;
+}
+
+void
+flow_timing(const struct flow *f, long eval_count, double eval_ns)
+{
+	struct gen_result *res = f->res;
+	double now = clock_now_ms(), since;
+	long active = f->tokens + f->thinking;
+
+	res->total_ms = now - f->t0;
+	res->first_token_ms = active ? f->tfirst - f->t0 : -1;
+	res->output_tokens = eval_count ? eval_count : active;
+	since = active ? (now - f->tfirst) / 1e3 : 0;
+	if (eval_count > 0 && eval_ns > 0)
+		res->tokens_per_s = (double)eval_count / eval_ns * 1e9;
+	else if (since > 0)
+		res->tokens_per_s = (double)active / since;
+	else
+		res->tokens_per_s = 0;
+}
+
+static int
+flow_too_large(const struct flow *f)
+{
+	return err_set(f->e, AR_E_TOO_LARGE, "a line of %s's answer is over "
+	    "%u bytes", f->who, (unsigned)AR_MAX_LINE);
+}
+
+int
+flow_transport_err(const struct flow *f, const struct http_res *hr,
+    const char *url, const char *hint)
+{
+	struct ar_err *e = f->e;
+
+	switch (hr->fail) {
+	case HTTP_REFUSED:
+		return err_set(e, AR_E_CONNECT, "cannot connect to %s at %s%s%s "
+		    "(%s)", f->who, url, hint ? ": " : "", hint ? hint : "",
+		    hr->errmsg);
+	case HTTP_RESOLVE:
+		return err_set(e, AR_E_RESOLVE, "cannot resolve the host of "
+		    "%s (%s)", url, hr->errmsg);
+	case HTTP_TIMEOUT:
+		return err_set(e, AR_E_TIMEOUT, "%s at %s: %s", f->who, url,
+		    hr->errmsg);
+	case HTTP_TOO_LARGE:
+		return flow_too_large(f);
+	case HTTP_ABORTED:
+		return err_set(e, AR_E_CANCELLED, "the request was stopped");
+	default:
+		if (hr->status >= 200 && hr->status < 300)
+			return err_set(e, AR_E_CUT, "%s's stream broke after "
+			    "%ld tokens: %s", f->who, f->tokens, hr->errmsg);
+		return err_set(e, AR_E_TRANSPORT, "%s at %s: %s", f->who, url,
+		    hr->errmsg);
+	}
+}
+
+int
+flow_result(const struct flow *f, const struct http_res *hr,
+    const char *url, const char *hint)
+{
+	if (f->failed)
+		return -1;
+	if (hr->fail != HTTP_OK)
+		return flow_transport_err(f, hr, url, hint);
+	return hr->status < 200 || hr->status >= 300 ? 1 : 0;
+}
+
+int
+flow_parse(struct flow *f, const char *data, size_t len, int any_eol,
+    int (*on_line)(void *ctx, const char *line, size_t len), void *ctx)
+{
+	struct http_lines lines;
+	enum http_fail fail;
+
+	http_lines_init(&lines, AR_MAX_LINE, on_line, ctx);
+	if (any_eol)
+		http_lines_any_eol(&lines);
+	if ((fail = http_lines_feed(&lines, data, len)) == HTTP_OK)
+		fail = http_lines_end(&lines);
+	http_lines_free(&lines);
+	return fail == HTTP_TOO_LARGE ? flow_too_large(f) : 0;
+}
