@@ -35,6 +35,7 @@ struct ctx {
 	long jobs;
 	int no_cache;
 	struct progress *progress;
+	unsigned long emitted;	/* records written (emit runs locked) */
 };
 
 static int
@@ -93,7 +94,7 @@ process(void *r, struct json *rec)
 static int
 emit(void *arg, const struct json *rec)
 {
-	const struct ctx *c = arg;
+	struct ctx *c = arg;
 	const struct json *err = json_obj_get(rec, "error");
 	const char *ecode, *msg;
 	int rv;
@@ -103,6 +104,7 @@ emit(void *arg, const struct json *rec)
 		msg = json_obj_str(err, "message", NULL);
 		log_error("%s: %s", ecode ? ecode : "error", msg ? msg : "");
 	}
+	c->emitted++;
 	progress_hide(c->progress);
 	rv = c->raw ? record_write_code(stdout, rec) : record_write(stdout, rec);
 	progress_note(c->progress, rec);
@@ -146,6 +148,11 @@ main(int argc, char **argv)
 	c.progress = progress_new();
 	rv = cli_run(STAGE, (int)c.jobs, &ops);
 	progress_end(c.progress);
+	/* In a Makefile an empty target must not look like a success. */
+	if (c.raw && c.emitted == 0) {
+		log_error("no record on standard input");
+		rv = AR_EXIT_FAIL;
+	}
 	config_free(&cfg);
 	return rv;
 }
