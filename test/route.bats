@@ -517,6 +517,41 @@ fake_prompt_bin() {
 	[ -s rd/out/add.py ]
 }
 
+@test "a stray operand is named, not only the usage shown" {
+	run --separate-stderr ar-route tasks.jsonl </dev/null
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"ar-route: unexpected operand 'tasks.jsonl': records are read from standard input"* ]]
+	[[ $stderr == *"usage: ar-route"* ]]
+	run --separate-stderr ar-validate x.py </dev/null
+	assert_failure 2
+	[[ $stderr == *"ar-validate: unexpected operand 'x.py'"* ]]
+}
+
+# readme_install: the README's first command, up to its first &&.
+readme_install() {
+	sed -n '/^```sh$/,/^```$/p' "$AR_TEST_DIR/../README.md" | sed -n 2p |
+	    sed 's/ && .*//'
+}
+
+@test "the README's first command runs with sudo when there is one, and without it when not" {
+	cmd=$(readme_install)
+	[[ $cmd == *"apt-get install -y build-essential"* ]]
+	mkdir nosudo withsudo
+	printf '#!/bin/sh\necho "apt-get $1 ran"\n' >nosudo/apt-get
+	printf '#!/bin/sh\necho "sudo ran"\nexec "$@"\n' >withsudo/sudo
+	cp nosudo/apt-get withsudo/apt-get
+	chmod +x nosudo/* withsudo/*
+	# A fresh Debian container: root, no sudo.
+	PATH=$PWD/nosudo run "$BASH" -c "$cmd"
+	assert_success
+	assert_output "apt-get install ran"
+	# A user's machine: sudo is there.
+	PATH=$PWD/withsudo run "$BASH" -c "$cmd"
+	assert_success
+	assert_output $'sudo ran\napt-get install ran'
+}
+
 @test "trust: a cloned ./.env cannot send the user's key to its own URL" {
 	# The key lives in the user's file, as the README recommends; a
 	# repository's .env points the cloud backend at its own host.
