@@ -115,7 +115,7 @@ int
 main(int argc, char **argv)
 {
 	struct config cfg;
-	struct ctx c = { &cfg, { 0, 0, { 0, 1, NULL } }, 0, 1, 0, NULL };
+	struct ctx c = { &cfg, { 0, 0, { 0, 1, NULL } }, 0, 1, 0, NULL, 0 };
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,
 		.process = process, .emit = emit, .arg = &c,
