@@ -3,7 +3,6 @@
  * its arguments as a record for route_record(), and the routed record as
  * a tools/call result (the code as text and as structuredContent).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,18 +134,6 @@ tool_error(const char *why)
 	return tool_result(json_stringz(why), NULL, 1);
 }
 
-/* Nonzero if the len bytes of s are only white space (or none). */
-static int
-blank(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!isspace((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
 /* Checks the names and types of the arguments; returns 0, or -1 with
  * why set to a sentence naming the bad argument. */
 static int
@@ -188,7 +175,7 @@ tool_check_args(const struct json *args, struct buf *why)
 			return -1;
 		}
 	task = args != NULL ? json_obj_str(args, "task", &len) : NULL;
-	if (task == NULL || blank(task, len)) {
+	if (task == NULL || buf_blank(task, len)) {
 		buf_adds(why, "Invalid argument \"task\": a string saying what "
 		    "the code must do is required, not only white space.");
 		return -1;
