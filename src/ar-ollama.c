@@ -85,7 +85,10 @@ status(const struct config *cfg)
 	rv = ollama_status(o, &st) == 0 && st.model_pulled ? AR_EXIT_OK :
 	    AR_EXIT_FAIL;
 	rec = ollama_status_record(o, &st);
-	if (record_write(stdout, rec) == -1 || record_close_stdout() == -1)
+	/* Closed in any case: the close reports a failed write. */
+	if (record_write(stdout, rec) == -1)
+		rv = AR_EXIT_FAIL;
+	if (record_close_stdout() == -1)
 		rv = AR_EXIT_FAIL;
 	json_free(rec);
 	ollama_free(o);

@@ -38,6 +38,7 @@ struct ctx {
 	int no_cache;
 	int status;
 	struct progress *progress;
+	unsigned long emitted;	/* records written (emit runs locked) */
 };
 
 static int
@@ -99,7 +100,7 @@ process(void *r, struct json *rec)
 static int
 emit(void *arg, const struct json *rec)
 {
-	const struct ctx *c = arg;
+	struct ctx *c = arg;
 	const struct json *err = json_obj_get(rec, "error");
 	const char *ecode, *msg;
 	int rv;
@@ -109,6 +110,7 @@ emit(void *arg, const struct json *rec)
 		msg = json_obj_str(err, "message", NULL);
 		log_error("%s: %s", ecode ? ecode : "error", msg ? msg : "");
 	}
+	c->emitted++;
 	progress_hide(c->progress);
 	rv = c->raw ? record_write_code(stdout, rec) : record_write(stdout, rec);
 	progress_note(c->progress, rec);
@@ -145,7 +147,8 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	struct tiers ts;
-	struct ctx c = { &cfg, { 0, 0, { 0, 1, NULL }, NULL }, 0, 1, 0, 0, NULL };
+	struct ctx c = { &cfg, { 0, 0, { 0, 1, NULL }, NULL }, 0, 1, 0, 0, NULL,
+	    0 };
 	struct pool_ops ops = {
 		.worker_new = worker_new, .worker_free = worker_free,
 		.process = process, .emit = emit, .arg = &c,
@@ -198,6 +201,11 @@ main(int argc, char **argv)
 	c.progress = progress_new();
 	rv = cli_run(STAGE, (int)c.jobs, &ops);
 	progress_end(c.progress);
+	/* In a Makefile an empty target must not look like a success. */
+	if (c.raw && c.emitted == 0) {
+		log_error("no record on standard input");
+		rv = AR_EXIT_FAIL;
+	}
 	tiers_free(&ts);
 	config_free(&cfg);
 	return rv;

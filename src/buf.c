@@ -1,6 +1,7 @@
 /*
  * buf.c - a growable byte buffer, and outside text quoted as one line.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,4 +186,15 @@ buf_oneline(char *dst, size_t size, const char *s, size_t len)
 	memcpy(dst, buf_str(&b), n);
 	dst[n] = '\0';
 	buf_free(&b);
+}
+
+int
+buf_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
 }

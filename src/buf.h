@@ -49,4 +49,7 @@ void buf_oneline(char *dst, size_t size, const char *s, size_t len);
  * U+10FFFF are invalid. n must be at least 1. */
 size_t buf_utf8_seq(const char *s, size_t n);
 
+/* Nonzero if s[0..n) is only white space (or empty). */
+int buf_blank(const char *s, size_t n);
+
 #endif

@@ -102,8 +102,11 @@ parse_flags(const struct cli *c, int argc, char **argv, struct given *g,
 		else if (c->own(c->ctx, opt, optarg) == -1)
 			return AR_EXIT_USAGE;
 	}
-	if (optind < argc && !c->operands)
+	if (optind < argc && !c->operands) {
+		log_error("unexpected operand '%.200s': records are read from "
+		    "standard input", argv[optind]);
 		return bad_usage(c);
+	}
 	return -1;
 }
 

@@ -31,15 +31,24 @@ static struct config_env file_env;
 static int files_loaded;
 static char user_file[4096];	/* the user's file, for messages */
 
-const char *
-config_env_get(const struct config_env *env, const char *name)
+/* The entry of name in env, or NULL. */
+static struct config_env_var *
+env_find(const struct config_env *env, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < env->n; i++)
 		if (strcmp(env->vars[i].name, name) == 0)
-			return env->vars[i].value;
+			return &env->vars[i];
 	return NULL;
+}
+
+const char *
+config_env_get(const struct config_env *env, const char *name)
+{
+	const struct config_env_var *v = env_find(env, name);
+
+	return v != NULL ? v->value : NULL;
 }
 
 void
@@ -81,22 +90,61 @@ trim(char *s)
 	return s;
 }
 
-/* The value of a .env line: a quoted value up to its closing quote (a
- * comment may follow it), else the text up to an unquoted " #" comment. */
+/* Nonzero if only blanks, then nothing or a comment, follow s. */
+static int
+ends_value(const char *s)
+{
+	s += strspn(s, " \t");
+	return *s == '\0' || *s == '#';
+}
+
+/* The escapes a double-quoted value knows, as dotenv reads them: \" \\
+ * and \n; any other backslash stays. */
+static int
+dq_escape(const char *s)
+{
+	return s[0] == '\\' && (s[1] == '"' || s[1] == '\\' || s[1] == 'n');
+}
+
+/* A double-quoted value (v at its opening quote) unescaped in place, up
+ * to the first unescaped quote that only blanks or a comment follow; NULL
+ * (v untouched) when there is none. */
+static char *
+unquote_double(char *v)
+{
+	char *in, *out, *close = NULL;
+
+	for (in = v + 1; *in != '\0' && close == NULL; in++)
+		if (dq_escape(in))
+			in++;
+		else if (*in == '"' && ends_value(in + 1))
+			close = in;
+	if (close == NULL)
+		return NULL;
+	for (in = out = v + 1; in < close; in++) {
+		if (dq_escape(in))
+			*out++ = *++in == 'n' ? '\n' : *in;
+		else
+			*out++ = *in;
+	}
+	*out = '\0';
+	return v + 1;
+}
+
+/* The value of a .env line: a double-quoted value unescaped, a single-
+ * quoted one as it is, up to its closing quote (a comment may follow),
+ * else the text up to an unquoted " #" comment. */
 static char *
 unquote(char *v)
 {
-	char *close, *hash;
+	char *close, *hash, *dq;
 
-	if ((v[0] == '"' || v[0] == '\'') &&
-	    (close = strrchr(v + 1, v[0])) != NULL) {
-		hash = close + 1;
-		while (*hash == ' ' || *hash == '\t')
-			hash++;
-		if (*hash == '\0' || *hash == '#') {
-			*close = '\0';
-			return v + 1;
-		}
+	if (v[0] == '"' && (dq = unquote_double(v)) != NULL)
+		return dq;
+	if (v[0] == '\'' && (close = strrchr(v + 1, '\'')) != NULL &&
+	    ends_value(close + 1)) {
+		*close = '\0';
+		return v + 1;
 	}
 	if ((hash = strstr(v, " #")) != NULL || (hash = strstr(v, "\t#")) != NULL) {
 		*hash = '\0';
@@ -116,10 +164,12 @@ valid_name(const char *s)
 	return 1;
 }
 
-/* Adds one "KEY=VALUE" line; an earlier file's value wins. */
+/* Adds one "KEY=VALUE" line: an earlier file's value wins, and within
+ * one file the last line does, as in dotenv and sh. */
 static void
 parse_env_line(struct config_env *env, char *line, int user)
 {
+	struct config_env_var *old;
 	char *eq, *name, *value;
 
 	line = trim(line);
@@ -132,8 +182,16 @@ parse_env_line(struct config_env *env, char *line, int user)
 	*eq = '\0';
 	name = trim(line);
 	value = unquote(trim(eq + 1));
-	if (!valid_name(name) || config_env_get(env, name) != NULL)
+	if (!valid_name(name))
 		return;
+	if ((old = env_find(env, name)) != NULL) {
+		if (old->user == user) {
+			explicit_bzero(old->value, strlen(old->value));
+			free(old->value);
+			old->value = xstrdup(value);
+		}
+		return;
+	}
 	env->vars = xrealloc(env->vars, (env->n + 1) * sizeof *env->vars);
 	env->vars[env->n].name = xstrdup(name);
 	env->vars[env->n].value = xstrdup(value);
@@ -142,6 +200,10 @@ parse_env_line(struct config_env *env, char *line, int user)
 }
 
 static int names_key(const char *text);
+
+/* A UTF-8 byte order mark, which some editors put at the start of a file. */
+#define BOM	"\xef\xbb\xbf"
+#define BOM_LEN	3
 
 /* One line as read (NUL-terminated; a NUL ends it early): adds its
  * setting to env. Returns 1 if the line names an API key variable. */
@@ -162,6 +224,8 @@ config_parse_env(struct config_env *env, const char *text, size_t len)
 	struct buf line = BUF_INIT;
 	const char *p = text, *end = text + len, *nl;
 
+	if (len >= BOM_LEN && memcmp(text, BOM, BOM_LEN) == 0)
+		p += BOM_LEN;
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		buf_reset(&line);
@@ -180,7 +244,7 @@ load_env_file(const char *path, int user, struct ar_err *e)
 	struct stat sb;
 	char *line = NULL;
 	size_t cap = 0;
-	int keyed = 0;
+	int keyed = 0, first;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR)
@@ -188,8 +252,9 @@ load_env_file(const char *path, int user, struct ar_err *e)
 		return err_set(e, AR_E_CONFIG, "cannot read %s: %s", path,
 		    strerror(errno));
 	}
-	while (getline(&line, &cap, fp) != -1)
-		keyed |= env_line(&file_env, line, user);
+	for (first = 1; getline(&line, &cap, fp) != -1; first = 0)
+		keyed |= env_line(&file_env, first && strncmp(line, BOM,
+		    BOM_LEN) == 0 ? line + BOM_LEN : line, user);
 	free(line);
 	if (keyed && fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 077))
 		log_error("warning: %s holds an API key and other users can "
@@ -774,6 +839,20 @@ check_trust(const char *const *skip, struct ar_err *e)
 	return 0;
 }
 
+/* Adds to e which file the value of name came from, if one did. */
+static void
+name_file(const char *name, struct ar_err *e)
+{
+	char msg[sizeof e->msg];
+	enum origin o = origin_of(name, NULL);
+
+	if (e == NULL || (o != O_DOTENV && o != O_USER_FILE))
+		return;
+	memcpy(msg, e->msg, sizeof msg);
+	err_set(e, e->code, "%s (from %s%s)", msg, o == O_DOTENV ? "./" : "",
+	    o == O_DOTENV ? DOTENV : user_file);
+}
+
 int
 config_load_except(struct config *cfg, const char *const *skip,
     struct ar_err *e)
@@ -815,6 +894,7 @@ config_load_for(struct config *cfg, const char *const *skip,
 			continue;
 		if (config_set(cfg, settings[i].name, v, settings[i].name,
 		    e) == -1) {
+			name_file(settings[i].name, e);
 			config_free(cfg);
 			return -1;
 		}

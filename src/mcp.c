@@ -188,6 +188,9 @@ mcp_error_msg(const struct json *id, int code, const char *message)
 {
 	struct json *m = msg_new(id), *err = json_object();
 
+	/* JSON-RPC 2.0: an id that could not be read is null. */
+	if (id == NULL)
+		json_obj_set(m, "id", json_null());
 	json_obj_set(err, "code", json_int(code));
 	json_obj_set(err, "message", json_stringz(message));
 	json_obj_set(m, "error", err);

@@ -44,9 +44,9 @@ static const char mcp_tool_json[] = "{"
 	"\"file_context\":{\"type\":\"string\",\"description\":"
 	    "\"Existing code or text the task refers to, such as the file "
 	    "being edited.\"},"
-	"\"language\":{\"type\":\"string\",\"description\":"
+	"\"language\":{\"type\":[\"string\",\"null\"],\"description\":"
 	    "\"The programming language, such as python, c, sh or "
-	    "javascript.\"},"
+	    "javascript; null or left out: the answer's own.\"},"
 	"\"files\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},"
 	    "\"description\":\"Paths of files the server reads as context "
 	    "(inside its working directory), instead of pasting them into "
@@ -93,18 +93,20 @@ static const char mcp_tool_json[] = "{"
 	"\"openWorldHint\":true}"
     "}";
 
-/* The arguments and the JSON type each must have. */
+/* The arguments, the JSON type each must have, and whether null stands
+ * for "not given" (language, as ar-route reads it). */
 static const struct tool_arg {
 	const char *name;
 	enum json_type type;
+	int nullable;
 } mcp_tool_args[] = {
-	{ "task", JSON_STRING },
-	{ "file_context", JSON_STRING },
-	{ "language", JSON_STRING },
-	{ "files", JSON_ARRAY },
-	{ "write_to", JSON_STRING },
-	{ "overwrite", JSON_BOOL },
-	{ NULL, JSON_NULL }
+	{ "task", JSON_STRING, 0 },
+	{ "file_context", JSON_STRING, 0 },
+	{ "language", JSON_STRING, 1 },
+	{ "files", JSON_ARRAY, 0 },
+	{ "write_to", JSON_STRING, 0 },
+	{ "overwrite", JSON_BOOL, 0 },
+	{ NULL, JSON_NULL, 0 }
 };
 
 /* A tools/call result with one text block. */
@@ -154,7 +156,8 @@ tool_check_args(const struct json *args, struct buf *why)
 			    "write_to and overwrite.", m->key);
 			return -1;
 		}
-		if (m->val->type != mcp_tool_args[k].type) {
+		if (m->val->type != mcp_tool_args[k].type &&
+		    !(m->val->type == JSON_NULL && mcp_tool_args[k].nullable)) {
 			buf_printf(why, "Invalid argument \"%s\": it must be %s, "
 			    "not %s.", m->key, mcp_tool_args[k].type ==
 			    JSON_STRING ? "a string" : mcp_tool_args[k].type ==
@@ -172,9 +175,9 @@ tool_check_args(const struct json *args, struct buf *why)
 			return -1;
 		}
 	task = args != NULL ? json_obj_str(args, "task", &len) : NULL;
-	if (task == NULL || len == 0) {
-		buf_adds(why, "Invalid argument \"task\": a non-empty string "
-		    "saying what the code must do is required.");
+	if (task == NULL || buf_blank(task, len)) {
+		buf_adds(why, "Invalid argument \"task\": a string saying what "
+		    "the code must do is required, not only white space.");
 		return -1;
 	}
 	return 0;

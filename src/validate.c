@@ -105,17 +105,6 @@ v_lang_match(const char *a, const char *b)
 
 /* ---- small text helpers ----------------------------------------------- */
 
-static int
-v_blank(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!isspace((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
 /* Trims s[0..*len): leading blank lines and trailing white space. */
 static const char *
 v_trim_code(const char *s, size_t *len)
@@ -123,13 +112,13 @@ v_trim_code(const char *s, size_t *len)
 	const char *nl;
 
 	while (*len > 0 && (nl = memchr(s, '\n', *len)) != NULL &&
-	    v_blank(s, (size_t)(nl - s))) {
+	    buf_blank(s, (size_t)(nl - s))) {
 		*len -= (size_t)(nl + 1 - s);
 		s = nl + 1;
 	}
 	while (*len > 0 && isspace((unsigned char)s[*len - 1]))
 		(*len)--;
-	if (v_blank(s, *len))
+	if (buf_blank(s, *len))
 		*len = 0;
 	return s;
 }
@@ -333,7 +322,7 @@ v_plain_code(const char *s, size_t len)
 	for (; p < end; p = nl ? nl + 1 : end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = (nl ? nl : end) - p;
-		if (v_blank(p, n))
+		if (buf_blank(p, n))
 			continue;
 		while (n > 0 && isspace((unsigned char)p[n - 1]))
 			n--;
@@ -415,7 +404,7 @@ v_check_msg(const struct buf *out, struct buf *msg)
 	for (p = out->s; p != NULL && p < end; p = nl ? nl + 1 : end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = (nl ? nl : end) - p;
-		if (v_blank(p, n))
+		if (buf_blank(p, n))
 			continue;
 		if (first == NULL) {
 			first = p;
@@ -559,7 +548,7 @@ v_truncation(struct validate_result *res, const char *finish,
 
 	v_finish(res, finish);
 	if (last != NULL && !last->closed &&
-	    (last == picked || !v_blank(last->code.s, last->code.len)))
+	    (last == picked || !buf_blank(last->code.s, last->code.len)))
 		v_reason(res, "truncated: unclosed code fence");
 }
 

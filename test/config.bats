@@ -338,3 +338,83 @@ user_key() {
 	GEMINI_API_KEY=env-secret run --separate-stderr dump
 	assert_success
 }
+
+@test ".env: a duplicate key keeps the last value, as dotenv and sh do" {
+	printf '%s\n' AR_LOCAL_MODEL=first AR_NUM_CTX=100 AR_LOCAL_MODEL=last \
+	    AR_NUM_CTX=200 >.env
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get local_model <<<"$output")" "last"
+	assert_equal "$(json_get num_ctx <<<"$output")" "200"
+	# Within the user's file too; ./.env still wins over it.
+	mkdir -p "$HOME/.config/aurarouter"
+	printf '%s\n' AR_CLOUD_MODEL=old AR_CLOUD_MODEL=new AR_LOCAL_MODEL=user \
+	    >"$HOME/.config/aurarouter/env"
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get cloud_model <<<"$output")" "new"
+	assert_equal "$(json_get local_model <<<"$output")" "last"
+}
+
+@test "trust: a URL that ./.env sets last is caught, whatever came before" {
+	user_key GEMINI_API_KEY
+	printf '%s\n' GOOGLE_GEMINI_BASE_URL= \
+	    GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:9 >.env
+	run --separate-stderr dump
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"./.env sets GOOGLE_GEMINI_BASE_URL"* ]]
+	# Emptied again by a later line: unset, the default is used.
+	printf '%s\n' GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:9 \
+	    GOOGLE_GEMINI_BASE_URL= >.env
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get gemini_base_url <<<"$output")" "https://generativelanguage.googleapis.com"
+}
+
+@test ".env: a UTF-8 byte order mark at the start is skipped" {
+	printf '\xef\xbb\xbfAR_LOCAL_MODEL=bom-model\nAR_NUM_CTX=300\n' >.env
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get local_model <<<"$output")" "bom-model"
+	assert_equal "$(json_get num_ctx <<<"$output")" "300"
+	mkdir -p "$HOME/.config/aurarouter"
+	printf '\xef\xbb\xbfexport AR_CLOUD_MODEL=bom-cloud\n' \
+	    >"$HOME/.config/aurarouter/env"
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get cloud_model <<<"$output")" "bom-cloud"
+}
+
+@test ".env: escapes in double quotes as dotenv reads them; single quotes are literal" {
+	cat >.env <<-'EOT'
+	AR_LOCAL_MODEL="a\"b"
+	AR_CLOUD_MODEL="c\\d\ne" # comment "here"
+	GOOGLE_GEMINI_BASE_URL='f\"g\n'
+	EOT
+	run --separate-stderr dump
+	assert_success
+	assert_equal "$(json_get local_model <<<"$output")" 'a"b'
+	assert_equal "$(json_get cloud_model <<<"$output")" $'c\\d\ne'
+	assert_equal "$(json_get gemini_base_url <<<"$output")" 'f\"g\n'
+}
+
+@test "an invalid value from a file names the file" {
+	echo 'AR_TIMEOUT=10s' >.env
+	run --separate-stderr dump
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"AR_TIMEOUT: invalid number '10s'"*"(from ./.env)"* ]]
+	rm .env
+	mkdir -p "$HOME/.config/aurarouter"
+	echo 'OLLAMA_HOST=ftp://x' >"$HOME/.config/aurarouter/env"
+	run --separate-stderr dump
+	assert_failure 2
+	[[ $stderr == *"OLLAMA_HOST: not a usable Ollama address"*"(from $HOME/.config/aurarouter/env)"* ]]
+	# From the environment: no file is named.
+	rm "$HOME/.config/aurarouter/env"
+	AR_TIMEOUT=10s run --separate-stderr dump
+	assert_failure 2
+	[[ $stderr == *"AR_TIMEOUT: invalid number '10s'"* ]]
+	[[ $stderr != *"(from "* ]]
+}

@@ -168,7 +168,7 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	[[ $(q 'reply(1)["error"]["message"]') == *"resources/list"* ]]
 }
 
-@test "a line that is not JSON gets -32700 without an id" {
+@test "a line that is not JSON gets -32700 with \"id\": null" {
 	mcp <<-EOF
 	send not json
 	send {"jsonrpc":"2.0","id":1,"method":"ping"
@@ -178,8 +178,10 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	wait 4
 	EOF
 	protocol_only
-	assert_equal "$(q '[(m["error"]["code"], "id" in m) for m in rpc[:4]]')" \
-	    '[[-32700,false],[-32700,false],[-32700,false],[-32700,false]]'
+	# JSON-RPC 2.0: an id that cannot be read is answered as null.
+	assert_equal "$(q '[(m["error"]["code"], "id" in m, m.get("id")) for m in rpc[:4]]')" \
+	    '[[-32700,true,null],[-32700,true,null],[-32700,true,null],[-32700,true,null]]'
+	[[ $output == *'{"jsonrpc":"2.0","id":null,"error":{"code":-32700,'* ]]
 	[[ $(q 'rpc[0]["error"]["message"]') == "Parse error"* ]]
 	assert_equal "$(q 'reply(4)["result"]')" '{}'
 }
@@ -287,7 +289,7 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	EOF
 	protocol_only
 	assert_equal "$(q 'rpc[0]["error"]["code"]')" -32700
-	assert_equal "$(q '"id" in rpc[0]')" false
+	assert_equal "$(q '"id" in rpc[0] and rpc[0]["id"] is None')" true
 	[[ $(q 'rpc[0]["error"]["message"]') == *"longer than"* ]]
 	assert_equal "$(q 'reply(1)["result"]')" '{}'
 }
@@ -310,7 +312,7 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	[[ $(q "$t[\"description\"]") == *"returns only the code"*"local model"*"Gemini"* ]]
 	assert_equal "$(q "$t[\"inputSchema\"][\"type\"]")" object
 	assert_equal "$(q "sorted($t[\"inputSchema\"][\"properties\"])")" '["file_context","files","language","overwrite","task","write_to"]'
-	assert_equal "$(q "[p[\"type\"] for p in $t[\"inputSchema\"][\"properties\"].values()]")" '["string","string","string","array","string","boolean"]'
+	assert_equal "$(q "[p[\"type\"] for p in $t[\"inputSchema\"][\"properties\"].values()]")" '["string","string",["string","null"],"array","string","boolean"]'
 	assert_equal "$(q "$t[\"inputSchema\"][\"required\"]")" '["task"]'
 	assert_equal "$(q "$t[\"inputSchema\"][\"additionalProperties\"]")" false
 	assert_equal "$(q "$t[\"outputSchema\"][\"type\"]")" object
@@ -451,6 +453,26 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	[[ $(q 'reply(7)["result"]["content"][0]["text"]') == 'Refused: files "/etc/passwd": outside the working directory'* ]]
 	[[ $(q 'reply(8)["result"]["content"][0]["text"]') == *'Unknown argument "bogus"'* ]]
 	assert_equal "$(mock_requests | grep -c generate)" 0
+}
+
+@test "tools/call: \"language\": null is accepted as ar-route accepts it; a blank task is not" {
+	mcp <<-EOF
+	send $INIT
+	send $(call 1 '{"task":"add two numbers","language":null}')
+	send $(call 2 '{"task":" \t\n "}')
+	send $(call 3 '{"task":"x","language":null,"file_context":null}')
+	wait 1
+	wait 2
+	wait 3
+	EOF
+	protocol_only
+	assert_equal "$(q '"isError" in reply(1)["result"]')" false
+	assert_equal "$(q 'reply(1)["result"]["structuredContent"]["backend"]')" ollama
+	assert_equal "$(q 'reply(1)["result"]["structuredContent"]["language"]')" python
+	assert_equal "$(q 'reply(2)["result"]["isError"]')" true
+	[[ $(q 'reply(2)["result"]["content"][0]["text"]') == *'Invalid argument "task"'*'not only white space'* ]]
+	[[ $(q 'reply(3)["result"]["content"][0]["text"]') == *'"file_context"'*string* ]]
+	assert_equal "$(mock_requests | grep -c '"path": *"/api/generate"')" 1
 }
 
 @test "progress: each phase is notified with increasing progress, all before the response" {

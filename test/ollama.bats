@@ -307,6 +307,13 @@ assert_error() {
 	assert_equal "$(json_get model_pulled <<<"$output")" true
 }
 
+@test "--status to a full disk: exit 1 and the write error on stderr" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr sh -c 'ar-ollama --status </dev/null >/dev/full'
+	assert_failure 1
+	[[ $stderr == *"ar-ollama: write error on standard output: No space left on device"* ]]
+}
+
 @test "--status: a model half in VRAM has vram_fraction 0.5" {
 	AR_LOCAL_MODEL=partial run --separate-stderr ar-ollama --status </dev/null
 	assert_success

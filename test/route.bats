@@ -602,6 +602,92 @@ $TASK"
 	[ -z "$(ls ex/out 2>/dev/null)" ]
 }
 
+@test "-r with no record at all is an error, not an empty success" {
+	run --separate-stderr ar-route -r </dev/null
+	assert_failure 1
+	assert_output ""
+	[[ $stderr == *"ar-route: no record on standard input"* ]]
+	run --separate-stderr ar-route </dev/null
+	assert_success
+	assert_output ""
+}
+
+@test "examples/Makefile: a failed ar-prompt fails the target and leaves no empty one" {
+	cp -r "$AR_TEST_DIR/../examples" ex
+	run make -C ex -j3 -k AR="$AR_BIN" AR_LANGUAGE=
+	assert_failure
+	[[ $output == *"ar-prompt"* ]]
+	[ -z "$(ls ex/out 2>/dev/null)" ]
+	run make -C ex -k -q AR="$AR_BIN" AR_LANGUAGE=
+	assert_failure
+}
+
+# fake_prompt_bin DIR: programs where ar-prompt writes its record and then
+# fails, so only pipefail can see the failure.
+fake_prompt_bin() {
+	mkdir -p "$1"
+	printf '#!/bin/sh\n"%s/ar-prompt" "$@"\nexit 1\n' "$AR_BIN" >"$1/ar-prompt"
+	chmod +x "$1/ar-prompt"
+	ln -s "$AR_BIN/ar-route" "$1/ar-route"
+}
+
+@test "examples/Makefile uses pipefail: a failure early in the pipe fails the target" {
+	cp -r "$AR_TEST_DIR/../examples" ex
+	fake_prompt_bin fake
+	run make -C ex -j3 -k AR="$PWD/fake"
+	assert_failure
+	[ -z "$(ls ex/out 2>/dev/null)" ]
+}
+
+@test "the README's Makefile recipe uses pipefail" {
+	mkdir -p rd/tasks
+	sed -n '/^```make$/,/^```$/p' "$AR_TEST_DIR/../README.md" | sed '1d;$d' >rd/Makefile
+	grep -q 'out/%.py' rd/Makefile
+	echo 'add two numbers' >rd/tasks/add.task
+	fake_prompt_bin fake
+	PATH=$PWD/fake:$PATH run make -C rd out/add.py
+	assert_failure
+	[ ! -e rd/out/add.py ]
+	PATH=$AR_BIN:$PATH run make -C rd out/add.py
+	assert_success
+	[ -s rd/out/add.py ]
+}
+
+@test "a stray operand is named, not only the usage shown" {
+	run --separate-stderr ar-route tasks.jsonl </dev/null
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"ar-route: unexpected operand 'tasks.jsonl': records are read from standard input"* ]]
+	[[ $stderr == *"usage: ar-route"* ]]
+	run --separate-stderr ar-validate x.py </dev/null
+	assert_failure 2
+	[[ $stderr == *"ar-validate: unexpected operand 'x.py'"* ]]
+}
+
+# readme_install: the README's first command, up to its first &&.
+readme_install() {
+	sed -n '/^```sh$/,/^```$/p' "$AR_TEST_DIR/../README.md" | sed -n 2p |
+	    sed 's/ && .*//'
+}
+
+@test "the README's first command runs with sudo when there is one, and without it when not" {
+	cmd=$(readme_install)
+	[[ $cmd == *"apt-get install -y build-essential"* ]]
+	mkdir nosudo withsudo
+	printf '#!/bin/sh\necho "apt-get $1 ran"\n' >nosudo/apt-get
+	printf '#!/bin/sh\necho "sudo ran"\nexec "$@"\n' >withsudo/sudo
+	cp nosudo/apt-get withsudo/apt-get
+	chmod +x nosudo/* withsudo/*
+	# A fresh Debian container: root, no sudo.
+	PATH=$PWD/nosudo run "$BASH" -c "$cmd"
+	assert_success
+	assert_output "apt-get install ran"
+	# A user's machine: sudo is there.
+	PATH=$PWD/withsudo run "$BASH" -c "$cmd"
+	assert_success
+	assert_output $'sudo ran\napt-get install ran'
+}
+
 @test "trust: a cloned ./.env cannot send the user's key to its own URL" {
 	# The key lives in the user's file, as the README recommends; a
 	# repository's .env points the cloud backend at its own host.

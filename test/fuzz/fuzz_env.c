@@ -2,9 +2,9 @@
  * fuzz_env - libFuzzer harness for the .env parser.
  *
  * config_parse_env() runs the per-line parser config_load() uses. Every
- * entry must have a valid variable name, names must be unique (the first
- * wins), values hold no newline, and writing the table back as
- * NAME="value" lines must parse to the same table. Parsing the same text
+ * entry must have a valid variable name, names must be unique (the last
+ * line wins), and writing the table back as NAME="value" lines, with \"
+ * \\ and \n escaped, must parse to the same table. Parsing the same text
  * twice into one table adds nothing.
  */
 #include <ctype.h>
@@ -32,8 +32,6 @@ check_table(const struct config_env *env)
 
 	for (i = 0; i < env->n; i++) {
 		check_name(env->vars[i].name);
-		if (strchr(env->vars[i].value, '\n') != NULL)
-			abort();
 		if (config_env_get(env, env->vars[i].name) !=
 		    env->vars[i].value)
 			abort();	/* a duplicate name */
@@ -45,11 +43,20 @@ check_rewrite(const struct config_env *env)
 {
 	struct config_env back = { NULL, 0 };
 	struct buf b = BUF_INIT;
+	const char *v;
 	size_t i;
 
-	for (i = 0; i < env->n; i++)
-		buf_printf(&b, "%s=\"%s\"\n", env->vars[i].name,
-		    env->vars[i].value);
+	for (i = 0; i < env->n; i++) {
+		buf_printf(&b, "%s=\"", env->vars[i].name);
+		for (v = env->vars[i].value; *v != '\0'; v++)
+			if (*v == '\n')
+				buf_add(&b, "\\n", 2);
+			else if (*v == '"' || *v == '\\')
+				buf_printf(&b, "\\%c", *v);
+			else
+				buf_add(&b, v, 1);
+		buf_add(&b, "\"\n", 2);
+	}
 	config_parse_env(&back, buf_str(&b), b.len);
 	if (back.n != env->n)
 		abort();
