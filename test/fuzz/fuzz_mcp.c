@@ -24,9 +24,11 @@
 #include "json.h"
 #include "log.h"
 #include "mcp.h"
+#include "tier.h"
 
 static struct config cfg;
 static struct mcp_opts opts;
+static struct tiers tiers;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -44,8 +46,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	setenv("GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:1", 1);
 	setenv("AR_TIMEOUT", "2", 1);
 	setenv("AR_FIRST_TOKEN_TIMEOUT", "1", 1);
-	if (http_global_init() == -1 || config_load(&cfg, &e) == -1)
+	/* No state, cache or ledger files from the fuzzer. */
+	setenv("AR_COOLDOWN", "0", 1);
+	setenv("AR_NO_CACHE", "1", 1);
+	setenv("AR_LEDGER", "0", 1);
+	if (http_global_init() == -1 || config_load(&cfg, &e) == -1 ||
+	    tiers_parse(&tiers, &cfg, &e) == -1)
 		abort();
+	opts.route.tiers = &tiers;
 	opts.cfg = &cfg;
 	opts.route.vopts.min_chars = cfg.min_chars;
 	opts.workers = 1;
