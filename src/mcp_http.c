@@ -10,9 +10,14 @@
  * and answers with JSON, or streams it as SSE when the call asked for
  * progress. While it waits it watches the socket: a client that hangs up
  * cancels its call, which frees the backend.
+ *
+ * This file is the server: the libmicrohttpd callbacks, the checks every
+ * request passes (path, Origin and Host, the bearer token, the limits),
+ * DELETE, and serving until SIGTERM. A POST is handled in
+ * mcp_http_post.c, the sessions are kept in mcp_http_session.c, the
+ * channel and its SSE stream are in mcp_http_sse.c.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -21,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,338 +36,15 @@
 #include "log.h"
 #include "mcp.h"
 #include "mcp_http.h"
+#include "mcp_http_int.h"
 #include "xalloc.h"
 
 #define HTTP_PATH	"/mcp"
-#define HTTP_POLL_MS	200	/* how often a waiting request checks its peer */
-
-/* ----------------------------------------------------------- channels */
-
-/* The messages one POST caused, until the connection is done with them.
- * refs: the connection, plus each call still to answer. */
-struct chan {
-	struct mcp_out out;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct json *msgs;	/* array, in the order sent */
-	size_t next;		/* SSE: the first message not yet streamed */
-	int pending;		/* calls not yet released */
-	int refs;
-};
-
-static void
-chan_unref_locked(struct chan *ch)
-{
-	int last = --ch->refs == 0;
-
-	pthread_mutex_unlock(&ch->mu);
-	if (!last)
-		return;
-	json_free(ch->msgs);
-	pthread_cond_destroy(&ch->cv);
-	pthread_mutex_destroy(&ch->mu);
-	free(ch);
-}
-
-static void
-chan_send(struct mcp_out *o, struct json *msg)
-{
-	struct chan *ch = (struct chan *)o;
-
-	pthread_mutex_lock(&ch->mu);
-	json_arr_push(ch->msgs, msg);
-	pthread_cond_broadcast(&ch->cv);
-	pthread_mutex_unlock(&ch->mu);
-}
-
-static void
-chan_release(struct mcp_out *o)
-{
-	struct chan *ch = (struct chan *)o;
-
-	pthread_mutex_lock(&ch->mu);
-	ch->pending--;
-	pthread_cond_broadcast(&ch->cv);
-	chan_unref_locked(ch);
-}
-
-static struct chan *
-chan_new(void)
-{
-	struct chan *ch = xcalloc(1, sizeof *ch);
-
-	ch->out.send = chan_send;
-	ch->out.release = chan_release;
-	pthread_mutex_init(&ch->mu, NULL);
-	pthread_cond_init(&ch->cv, NULL);
-	ch->msgs = json_array();
-	ch->refs = 1;
-	return ch;
-}
-
-/* Counts n calls that will answer through ch (taking a ref each). */
-static void
-chan_hold(struct chan *ch, int n)
-{
-	pthread_mutex_lock(&ch->mu);
-	ch->pending += n;
-	ch->refs += n;
-	pthread_mutex_unlock(&ch->mu);
-}
-
-/* Waits up to HTTP_POLL_MS for news on ch. Under ch->mu. */
-static void
-chan_nap(struct chan *ch)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += HTTP_POLL_MS * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&ch->cv, &ch->mu, &ts);
-}
-
-/* ----------------------------------------------------------- sessions */
-
-struct hsession {
-	struct hsession *next;
-	char id[33];		/* 128 random bits in hex */
-	struct mcp_session *ss;
-	double last_ms;		/* last request */
-	int refs;		/* requests using it */
-	int dead;		/* deleted or expired: freed at refs 0 */
-};
-
-struct http {
-	const struct mcp_http_opts *ho;
-	struct mcp_server *srv;
-	int loopback;		/* bound to a loopback address */
-	volatile int stopping;	/* drain time is over: cancel the rest */
-	pthread_mutex_t mu;	/* guards sessions, nsessions, inflight */
-	struct hsession *sessions;
-	int nsessions;
-	int inflight;		/* requests being handled */
-};
-
-static void
-hsession_free(struct hsession *hs)
-{
-	mcp_session_free(hs->ss);
-	free(hs);
-}
-
-/* A new session in the table, with one ref; NULL when it is full. */
-static struct hsession *
-hsession_new(struct http *h)
-{
-	unsigned char rnd[16];
-	struct hsession *hs;
-	size_t i, got = 0;
-	ssize_t n;
-
-	while (got < sizeof rnd) {
-		if ((n = getrandom(rnd + got, sizeof rnd - got, 0)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return NULL;
-		}
-		got += (size_t)n;
-	}
-	hs = xcalloc(1, sizeof *hs);
-	for (i = 0; i < sizeof rnd; i++)
-		snprintf(hs->id + 2 * i, 3, "%02x", rnd[i]);
-	hs->ss = mcp_session_new(h->srv);
-	hs->last_ms = clock_now_ms();
-	hs->refs = 1;
-	pthread_mutex_lock(&h->mu);
-	if (h->nsessions >= MCP_HTTP_MAX_SESSIONS) {
-		pthread_mutex_unlock(&h->mu);
-		hsession_free(hs);
-		return NULL;
-	}
-	hs->next = h->sessions;
-	h->sessions = hs;
-	h->nsessions++;
-	pthread_mutex_unlock(&h->mu);
-	return hs;
-}
-
-/* The live session with this id, with a ref taken; NULL when unknown. */
-static struct hsession *
-hsession_get(struct http *h, const char *id)
-{
-	struct hsession *hs;
-
-	pthread_mutex_lock(&h->mu);
-	for (hs = h->sessions; hs != NULL; hs = hs->next)
-		if (!hs->dead && strcmp(hs->id, id) == 0) {
-			hs->refs++;
-			hs->last_ms = clock_now_ms();
-			break;
-		}
-	pthread_mutex_unlock(&h->mu);
-	return hs;
-}
-
-/* Unlinks hs. Under h->mu. */
-static void
-hsession_unlink(struct http *h, struct hsession *hs)
-{
-	struct hsession **pp;
-
-	for (pp = &h->sessions; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == hs) {
-			*pp = hs->next;
-			h->nsessions--;
-			return;
-		}
-}
-
-/* Drops a ref; a dead session is freed with its last one. */
-static void
-hsession_put(struct http *h, struct hsession *hs)
-{
-	int gone;
-
-	pthread_mutex_lock(&h->mu);
-	hs->last_ms = clock_now_ms();
-	gone = --hs->refs == 0 && hs->dead;
-	if (gone)
-		hsession_unlink(h, hs);
-	pthread_mutex_unlock(&h->mu);
-	if (gone)
-		hsession_free(hs);
-}
-
-/* Ends hs (DELETE): its calls are cancelled, it is freed once unused. */
-static void
-hsession_end(struct http *h, struct hsession *hs)
-{
-	pthread_mutex_lock(&h->mu);
-	hs->dead = 1;
-	pthread_mutex_unlock(&h->mu);
-	mcp_session_cancel(hs->ss, NULL);
-}
-
-/* Ends the sessions idle for longer than the limit (all when idle_s is
- * negative). */
-static void
-hsession_expire(struct http *h, int idle_s)
-{
-	struct hsession *hs, *next, *dead = NULL;
-	double now = clock_now_ms();
-
-	pthread_mutex_lock(&h->mu);
-	for (hs = h->sessions; hs != NULL; hs = next) {
-		next = hs->next;
-		if (hs->refs == 0 && (idle_s < 0 ||
-		    now - hs->last_ms > idle_s * 1000.0)) {
-			hsession_unlink(h, hs);
-			hs->next = dead;
-			dead = hs;
-		}
-	}
-	pthread_mutex_unlock(&h->mu);
-	for (hs = dead; hs != NULL; hs = next) {
-		next = hs->next;
-		log_debug("session %.8s... ended (idle)", hs->id);
-		hsession_free(hs);
-	}
-}
-
-/* ----------------------------------------------------------- requests */
-
-/* One HTTP request, from its first header to its completion. */
-struct hreq {
-	struct http *h;
-	struct buf body;
-	int too_big;
-	int fd;			/* the connection's socket */
-	struct chan *ch;	/* NULL until a message was handled */
-	struct json *msg;	/* the parsed message; owned */
-	struct hsession *hs;	/* legacy: a ref on its session */
-	int created;		/* initialize made hs */
-	struct mcp_session *own;	/* modern: its own session */
-	struct buf sse;		/* SSE bytes not yet handed out */
-	size_t sse_off;
-	int answered;		/* the response went out: end the stream */
-};
-
-/* The session the message went to. */
-static struct mcp_session *
-hreq_session(struct hreq *r)
-{
-	return r->own != NULL ? r->own : r->hs != NULL ? r->hs->ss : NULL;
-}
-
-/* Cancels the calls of r that are not answered yet. */
-static void
-hreq_cancel(struct hreq *r)
-{
-	struct mcp_session *ss = hreq_session(r);
-	const struct json *id;
-	size_t i, n;
-
-	if (ss == NULL || r->msg == NULL)
-		return;
-	n = r->msg->type == JSON_ARRAY ? r->msg->n : 1;
-	for (i = 0; i < n; i++) {
-		id = json_obj_get(r->msg->type == JSON_ARRAY ?
-		    r->msg->items[i] : r->msg, "id");
-		if (id != NULL)
-			mcp_session_cancel(ss, id);
-	}
-}
-
-static void
-hreq_free(struct hreq *r)
-{
-	int pending = 0;
-
-	if (r->ch != NULL) {
-		pthread_mutex_lock(&r->ch->mu);
-		pending = r->ch->pending;
-		pthread_mutex_unlock(&r->ch->mu);
-	}
-	if (pending > 0 && !r->answered) {
-		log_debug("client went away: its call is cancelled");
-		hreq_cancel(r);
-	}
-	if (r->ch != NULL) {
-		pthread_mutex_lock(&r->ch->mu);
-		chan_unref_locked(r->ch);
-	}
-	if (r->hs != NULL)
-		hsession_put(r->h, r->hs);
-	mcp_session_free(r->own);
-	json_free(r->msg);
-	buf_free(&r->body);
-	buf_free(&r->sse);
-	pthread_mutex_lock(&r->h->mu);
-	r->h->inflight--;
-	pthread_mutex_unlock(&r->h->mu);
-	free(r);
-}
-
-/* Nonzero when the peer closed its end (or the server must stop). */
-static int
-peer_gone(struct hreq *r)
-{
-	struct pollfd p = { r->fd, POLLRDHUP, 0 };
-
-	if (r->h->stopping)
-		return 1;
-	return poll(&p, 1, 0) > 0 &&
-	    (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-}
 
 /* -------------------------------------------------------- responses */
 
-static enum MHD_Result
-respond(struct MHD_Connection *conn, unsigned status, const char *type,
+enum MHD_Result
+mcp_http_respond(struct MHD_Connection *conn, unsigned status, const char *type,
     const char *body, size_t len, const char *session)
 {
 	struct MHD_Response *rs;
@@ -389,25 +70,25 @@ respond(struct MHD_Connection *conn, unsigned status, const char *type,
 }
 
 /* Answers with the JSON message m (taken). */
-static enum MHD_Result
-respond_json(struct MHD_Connection *conn, unsigned status, struct json *m,
-    const char *session)
+enum MHD_Result
+mcp_http_respond_json(struct MHD_Connection *conn, unsigned status,
+    struct json *m, const char *session)
 {
 	struct buf b = BUF_INIT;
 	enum MHD_Result ret;
 
 	json_write(&b, m);
 	json_free(m);
-	ret = respond(conn, status, "application/json", buf_str(&b), b.len,
-	    session);
+	ret = mcp_http_respond(conn, status, "application/json", buf_str(&b),
+	    b.len, session);
 	buf_free(&b);
 	return ret;
 }
 
 /* An HTTP error with a JSON-RPC error body, with the request's id when
  * it is known (msg may be NULL). */
-static enum MHD_Result
-respond_error_id(struct MHD_Connection *conn, unsigned status,
+enum MHD_Result
+mcp_http_respond_error_id(struct MHD_Connection *conn, unsigned status,
     const struct json *msg, int code, const char *message)
 {
 	const struct json *id = msg != NULL && msg->type == JSON_OBJECT ?
@@ -416,12 +97,9 @@ respond_error_id(struct MHD_Connection *conn, unsigned status,
 	log_debug("HTTP %u: %s", status, message);
 	if (id != NULL && id->type != JSON_STRING && id->type != JSON_NUMBER)
 		id = NULL;
-	return respond_json(conn, status, mcp_error_msg(id, code, message),
-	    NULL);
+	return mcp_http_respond_json(conn, status,
+	    mcp_error_msg(id, code, message), NULL);
 }
-
-#define respond_error(conn, status, code, message) \
-	respond_error_id((conn), (status), NULL, (code), (message))
 
 /* ------------------------------------------------------------- checks */
 
@@ -496,384 +174,6 @@ check_token(struct http *h, struct MHD_Connection *conn)
 	return token_equal(auth + 7, h->ho->token) ? 0 : -1;
 }
 
-/* Nonzero when the header value list (Accept) names type, or any. */
-static int
-accepts(const char *accept, const char *type)
-{
-	return accept == NULL || strstr(accept, type) != NULL ||
-	    strstr(accept, "*/*") != NULL;
-}
-
-/* ------------------------------------------------------- the message */
-
-/* The first request in msg (an object, or a batch's), or NULL. */
-static const struct json *
-first_request(const struct json *msg)
-{
-	size_t i;
-
-	if (msg->type == JSON_OBJECT)
-		return json_obj_get(msg, "id") != NULL &&
-		    json_obj_get(msg, "method") != NULL ? msg : NULL;
-	for (i = 0; msg->type == JSON_ARRAY && i < msg->n; i++)
-		if (first_request(msg->items[i]) != NULL)
-			return msg->items[i];
-	return NULL;
-}
-
-/* The modern version of msg (a single request's _meta), or NULL. */
-static const struct json *
-modern_version(const struct json *msg)
-{
-	const struct json *meta;
-
-	if (msg->type != JSON_OBJECT ||
-	    (meta = mcp_meta(json_obj_get(msg, "params"))) == NULL)
-		return NULL;
-	return json_obj_get(meta, MCP_META_VERSION);
-}
-
-/* Nonzero when header value hv, without surrounding blanks, is v. */
-static int
-header_is(const char *hv, const char *v)
-{
-	size_t len;
-
-	if (hv == NULL || v == NULL)
-		return 0;
-	hv += strspn(hv, " \t");
-	for (len = strlen(hv); len > 0 && strchr(" \t", hv[len - 1]); len--)
-		;
-	return len == strlen(v) && memcmp(hv, v, len) == 0;
-}
-
-/* The headers a modern POST must carry, equal to its body. Returns NULL
- * when they match, else what is wrong. */
-static const char *
-modern_headers(struct MHD_Connection *conn, const struct json *msg,
-    const struct json *version)
-{
-	const char *hv = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "MCP-Protocol-Version");
-	const char *hm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Mcp-Method");
-	const char *hn = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Mcp-Name");
-	const char *method = json_obj_str(msg, "method", NULL);
-	const char *name = json_obj_str(json_obj_get(msg, "params"), "name",
-	    NULL);
-
-	if (version->type != JSON_STRING || !header_is(hv, version->s))
-		return "Header mismatch: MCP-Protocol-Version must equal "
-		    "the version in _meta";
-	if (!header_is(hm, method))
-		return "Header mismatch: Mcp-Method must equal the method";
-	if (strcmp(method, "tools/call") == 0 && !header_is(hn, name))
-		return "Header mismatch: Mcp-Name must equal params.name";
-	return NULL;
-}
-
-/* A legacy POST's MCP-Protocol-Version, when present, must be one the
- * server speaks. */
-static int
-legacy_version_ok(struct MHD_Connection *conn)
-{
-	static const char *const known[] = {
-		"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL
-	};
-	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "MCP-Protocol-Version");
-	size_t i;
-
-	for (i = 0; v != NULL && known[i] != NULL; i++)
-		if (strcmp(v, known[i]) == 0)
-			return 1;
-	return v == NULL;
-}
-
-/* ------------------------------------------------------------ SSE */
-
-/* Fills r->sse with the next message as an SSE event; waits for one.
- * Returns 1 when there is one, 0 at the end, -1 when the peer left. */
-static int
-sse_next(struct hreq *r)
-{
-	struct chan *ch = r->ch;
-	struct json *m = NULL;
-
-	if (r->answered)
-		return 0;
-	pthread_mutex_lock(&ch->mu);
-	for (;;) {
-		if (ch->next < ch->msgs->n) {
-			m = ch->msgs->items[ch->next++];
-			break;
-		}
-		if (ch->pending == 0)
-			break;
-		chan_nap(ch);
-		if (ch->next == ch->msgs->n && ch->pending > 0 &&
-		    peer_gone(r)) {
-			pthread_mutex_unlock(&ch->mu);
-			return -1;
-		}
-	}
-	if (m != NULL) {
-		/* A single request's response is the last of its stream. */
-		r->answered = r->msg->type == JSON_OBJECT &&
-		    json_obj_get(m, "method") == NULL;
-		buf_reset(&r->sse);
-		r->sse_off = 0;
-		buf_adds(&r->sse, "event: message\ndata: ");
-		json_write(&r->sse, m);
-		buf_adds(&r->sse, "\n\n");
-	}
-	pthread_mutex_unlock(&ch->mu);
-	return m != NULL;
-}
-
-static ssize_t
-sse_reader(void *cls, uint64_t pos, char *out, size_t max)
-{
-	struct hreq *r = cls;
-	size_t n;
-	int st;
-
-	(void)pos;
-	if (r->sse_off == r->sse.len) {
-		if ((st = sse_next(r)) == 0)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (st == -1)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-	}
-	n = r->sse.len - r->sse_off;
-	if (n > max)
-		n = max;
-	memcpy(out, r->sse.s + r->sse_off, n);
-	r->sse_off += n;
-	return (ssize_t)n;
-}
-
-static enum MHD_Result
-respond_sse(struct MHD_Connection *conn, struct hreq *r)
-{
-	struct MHD_Response *rs;
-	enum MHD_Result ret;
-
-	rs = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-	    sse_reader, r, NULL);
-	if (rs == NULL)
-		return MHD_NO;
-	MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "text/event-stream");
-	MHD_add_response_header(rs, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    "no-cache");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, rs);
-	MHD_destroy_response(rs);
-	return ret;
-}
-
-/* ------------------------------------------------------------ POST */
-
-/* Waits until every call of r was answered. Returns 0, or -1 when the
- * peer left first (the calls are then cancelled by hreq_free). */
-static int
-wait_answered(struct hreq *r)
-{
-	struct chan *ch = r->ch;
-	int gone = 0;
-
-	pthread_mutex_lock(&ch->mu);
-	while (ch->pending > 0 && !gone) {
-		chan_nap(ch);
-		gone = ch->pending > 0 && peer_gone(r);
-	}
-	pthread_mutex_unlock(&ch->mu);
-	return gone ? -1 : 0;
-}
-
-/* The HTTP status of a modern single answer: 404 for an unknown method,
- * 400 for an unsupported version, else 200. */
-static unsigned
-modern_status(const struct json *answer)
-{
-	const struct json *err = json_obj_get(answer, "error");
-	double code;
-
-	if (err == NULL || !json_obj_num(err, "code", &code))
-		return MHD_HTTP_OK;
-	if (code == MCP_METHOD_NOT_FOUND)
-		return MHD_HTTP_NOT_FOUND;
-	if (code == MCP_UNSUPPORTED_VERSION || code == MCP_HEADER_MISMATCH)
-		return MHD_HTTP_BAD_REQUEST;
-	return MHD_HTTP_OK;
-}
-
-/* Answers once the calls are done: the response (or the batch's array)
- * as JSON; progress notifications are dropped. */
-static enum MHD_Result
-respond_answer(struct MHD_Connection *conn, struct hreq *r)
-{
-	struct chan *ch = r->ch;
-	struct json *answer = NULL;
-	const char *session = NULL;
-	size_t i;
-
-	if (wait_answered(r) == -1)
-		return MHD_NO;
-	pthread_mutex_lock(&ch->mu);
-	for (i = 0; i < ch->msgs->n && answer == NULL; i++)
-		if (json_obj_get(ch->msgs->items[i], "method") == NULL)
-			answer = json_copy(ch->msgs->items[i]);
-	pthread_mutex_unlock(&ch->mu);
-	if (answer == NULL)	/* cancelled, or only notifications */
-		return respond(conn, MHD_HTTP_ACCEPTED, NULL, "", 0, NULL);
-	if (r->created && mcp_session_version(r->hs->ss) != NULL)
-		session = r->hs->id;
-	else if (r->created)	/* initialize failed: no session */
-		hsession_end(r->h, r->hs);
-	return respond_json(conn, r->own != NULL ? modern_status(answer) :
-	    MHD_HTTP_OK, answer, session);
-}
-
-/* Finds or makes the legacy session of a POST. Returns 0, or answers
- * (400/404/503) and returns -1 (*ret set). */
-static int
-legacy_session(struct MHD_Connection *conn, struct hreq *r,
-    enum MHD_Result *ret)
-{
-	const char *sid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Mcp-Session-Id");
-	const char *method = json_obj_str(r->msg, "method", NULL);
-
-	if (method != NULL && strcmp(method, "initialize") == 0) {
-		if ((r->hs = hsession_new(r->h)) == NULL) {
-			*ret = respond_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-			    MCP_INVALID_REQUEST, "Too many sessions");
-			return -1;
-		}
-		r->created = 1;
-		return 0;
-	}
-	if (sid == NULL) {
-		*ret = respond_error(conn, MHD_HTTP_BAD_REQUEST,
-		    MCP_INVALID_REQUEST, "Bad Request: Mcp-Session-Id header "
-		    "is required (send initialize first)");
-		return -1;
-	}
-	if ((r->hs = hsession_get(r->h, sid)) == NULL) {
-		*ret = respond_error(conn, MHD_HTTP_NOT_FOUND,
-		    MCP_INVALID_REQUEST, "Session not found");
-		return -1;
-	}
-	if (!legacy_version_ok(conn)) {
-		*ret = respond_error(conn, MHD_HTTP_BAD_REQUEST,
-		    MCP_INVALID_REQUEST, "Bad Request: unsupported "
-		    "MCP-Protocol-Version");
-		return -1;
-	}
-	return 0;
-}
-
-/* The session of a modern POST: _meta and headers checked, a session of
- * its own. Returns 0, or answers 400 and returns -1 (*ret set). */
-static int
-modern_session(struct MHD_Connection *conn, struct hreq *r,
-    const struct json *version, enum MHD_Result *ret)
-{
-	const struct json *meta = mcp_meta(json_obj_get(r->msg, "params"));
-	const struct json *caps = json_obj_get(meta, MCP_META_CAPS);
-	int request = first_request(r->msg) != NULL;
-	const char *bad = NULL;
-	int code = MCP_INVALID_PARAMS;
-
-	if (request && version == NULL)
-		bad = "Invalid params: _meta must carry " MCP_META_VERSION;
-	else if (version != NULL && version->type == JSON_STRING &&
-	    strcmp(version->s, MCP_MODERN) == 0 &&
-	    (caps == NULL || caps->type != JSON_OBJECT))
-		bad = "Invalid params: _meta must carry " MCP_META_CAPS
-		    " as an object";
-	else if (version != NULL &&
-	    (bad = modern_headers(conn, r->msg, version)) != NULL)
-		code = MCP_HEADER_MISMATCH;
-	if (bad != NULL) {
-		*ret = respond_error_id(conn, MHD_HTTP_BAD_REQUEST, r->msg, code,
-		    bad);
-		return -1;
-	}
-	r->own = mcp_session_new(r->h->srv);
-	return 0;
-}
-
-/* Whether a POST is legacy: initialize, a session, or a legacy version
- * header; else it is modern (the version belongs in _meta). */
-static int
-is_legacy(struct MHD_Connection *conn, const struct json *msg)
-{
-	const char *method = json_obj_str(msg, "method", NULL);
-	const char *hv = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "MCP-Protocol-Version");
-
-	if (modern_version(msg) != NULL)
-		return 0;
-	if (msg->type == JSON_ARRAY || (method != NULL &&
-	    strcmp(method, "initialize") == 0) ||
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Mcp-Session-Id") != NULL)
-		return 1;
-	return hv == NULL || (legacy_version_ok(conn) &&
-	    strcmp(hv, MCP_MODERN) != 0);
-}
-
-static enum MHD_Result
-on_post(struct MHD_Connection *conn, struct hreq *r)
-{
-	const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	const char *accept = MHD_lookup_connection_value(conn,
-	    MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-	const struct json *version, *req;
-	struct json_error jerr;
-	enum MHD_Result ret;
-	int queued;
-
-	if (r->too_big)
-		return respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-		    MCP_INVALID_REQUEST, "Payload Too Large");
-	if (type == NULL || strncasecmp(type, "application/json", 16) != 0)
-		return respond_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-		    MCP_INVALID_REQUEST, "Unsupported Media Type: "
-		    "Content-Type must be application/json");
-	if (!accepts(accept, "application/json") ||
-	    !accepts(accept, "text/event-stream"))
-		return respond_error(conn, MHD_HTTP_NOT_ACCEPTABLE,
-		    MCP_INVALID_REQUEST, "Not Acceptable: Accept must list "
-		    "application/json and text/event-stream");
-	if ((r->msg = json_parse(buf_str(&r->body), r->body.len,
-	    r->h->ho->max_body, &jerr)) == NULL)
-		return respond_error(conn, MHD_HTTP_BAD_REQUEST,
-		    MCP_PARSE_ERROR, "Parse error");
-	version = modern_version(r->msg);
-	if (!is_legacy(conn, r->msg)) {
-		if (modern_session(conn, r, version, &ret) == -1)
-			return ret;
-	} else if (legacy_session(conn, r, &ret) == -1)
-		return ret;
-	r->ch = chan_new();
-	req = first_request(r->msg);
-	queued = mcp_session_message(hreq_session(r), r->msg, &r->ch->out);
-	chan_hold(r->ch, queued);
-	if (req == NULL && queued == 0)
-		return respond(conn, MHD_HTTP_ACCEPTED, NULL, "", 0, NULL);
-	if (queued > 0 && accepts(accept, "text/event-stream") &&
-	    mcp_meta(json_obj_get(req, "params")) != NULL &&
-	    json_obj_get(mcp_meta(json_obj_get(req, "params")),
-	    "progressToken") != NULL)
-		return respond_sse(conn, r);
-	return respond_answer(conn, r);
-}
-
 /* ---------------------------------------------------------- handler */
 
 static enum MHD_Result
@@ -884,16 +184,16 @@ on_delete(struct http *h, struct MHD_Connection *conn)
 	struct hsession *hs;
 
 	if (sid == NULL)
-		return respond_error(conn, MHD_HTTP_BAD_REQUEST,
+		return mcp_http_respond_error(conn, MHD_HTTP_BAD_REQUEST,
 		    MCP_INVALID_REQUEST, "Bad Request: Mcp-Session-Id header "
 		    "is required");
-	if ((hs = hsession_get(h, sid)) == NULL)
-		return respond_error(conn, MHD_HTTP_NOT_FOUND,
+	if ((hs = mcp_http_session_get(h, sid)) == NULL)
+		return mcp_http_respond_error(conn, MHD_HTTP_NOT_FOUND,
 		    MCP_INVALID_REQUEST, "Session not found");
-	hsession_end(h, hs);
-	hsession_put(h, hs);
+	mcp_http_session_end(h, hs);
+	mcp_http_session_put(h, hs);
 	log_debug("session %.8s... ended by the client", sid);
-	return respond(conn, MHD_HTTP_OK, NULL, "", 0, NULL);
+	return mcp_http_respond(conn, MHD_HTTP_OK, NULL, "", 0, NULL);
 }
 
 /* The checks before the body is read: path, method, origin, token.
@@ -906,25 +206,25 @@ check_request(struct http *h, struct MHD_Connection *conn, const char *url,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	if (strcmp(url, HTTP_PATH) != 0)
-		*ret = respond_error(conn, MHD_HTTP_NOT_FOUND,
+		*ret = mcp_http_respond_error(conn, MHD_HTTP_NOT_FOUND,
 		    MCP_INVALID_REQUEST, "Not Found: the MCP endpoint is "
 		    HTTP_PATH);
 	else if (check_origin(h, conn) == -1)
-		*ret = respond_error(conn, MHD_HTTP_FORBIDDEN,
+		*ret = mcp_http_respond_error(conn, MHD_HTTP_FORBIDDEN,
 		    MCP_INVALID_REQUEST, "Forbidden: Origin or Host not "
 		    "allowed");
 	else if (check_token(h, conn) == -1)
-		*ret = respond_error(conn, MHD_HTTP_UNAUTHORIZED,
+		*ret = mcp_http_respond_error(conn, MHD_HTTP_UNAUTHORIZED,
 		    MCP_INVALID_REQUEST, "Unauthorized: a valid "
 		    "Authorization: Bearer token is required");
 	else if (strcmp(method, MHD_HTTP_METHOD_DELETE) == 0)
 		*ret = on_delete(h, conn);
 	else if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-		*ret = respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		*ret = mcp_http_respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    MCP_INVALID_REQUEST, "Method Not Allowed: this server "
 		    "opens no stream on GET");
 	else if (len != NULL && strtoull(len, NULL, 10) > h->ho->max_body)
-		*ret = respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		*ret = mcp_http_respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
 		    MCP_INVALID_REQUEST, "Payload Too Large");
 	else
 		return 0;
@@ -964,7 +264,7 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	return on_post(conn, r);
+	return mcp_http_post(conn, r);
 }
 
 static void
@@ -975,7 +275,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)why;
 	if (*con_cls != NULL)
-		hreq_free(*con_cls);
+		mcp_http_post_free(*con_cls);
 	*con_cls = NULL;
 }
 
@@ -1080,7 +380,7 @@ wait_stop(struct http *h, int stop_fd)
 	struct pollfd p = { stop_fd, POLLIN, 0 };
 
 	while (poll(&p, 1, 1000) != 1 || (p.revents & POLLIN) == 0)
-		hsession_expire(h, h->ho->idle_s);
+		mcp_http_session_expire(h, h->ho->idle_s);
 }
 
 /* After SIGTERM: no new connections; calls in flight may finish. */
@@ -1140,7 +440,7 @@ mcp_http_serve(const struct mcp_http_opts *hopts, int stop_fd,
 	wait_stop(&h, stop_fd);
 	drain(&h, d);
 	MHD_stop_daemon(d);
-	hsession_expire(&h, -1);
+	mcp_http_session_expire(&h, -1);
 	mcp_server_free(h.srv);
 	pthread_mutex_destroy(&h.mu);
 	return 0;
