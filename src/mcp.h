@@ -47,7 +47,8 @@
 struct mcp_opts {
 	const struct config *cfg;	/* borrowed; outlives the server */
 	struct route_opts route;
-	int workers;		/* 1..MCP_WORKERS; 0 means MCP_WORKERS */
+	int workers;		/* 1..MCP_WORKERS; 0 means MCP_WORKERS; -1
+				 * none: see mcp_server_run_queued() */
 };
 
 /*
@@ -71,6 +72,14 @@ struct mcp_server *mcp_server_new(const struct mcp_opts *opts,
 
 /* Cancels every live call (none is answered) and frees srv. */
 void mcp_server_free(struct mcp_server *srv);
+
+/*
+ * Runs the calls queued on srv on the calling thread, one after another,
+ * each answered (and its out released) before it returns. For a server
+ * started with workers -1, whose sessions are fed one message at a time
+ * without threads (the fuzz harness). Returns the number of calls run.
+ */
+int mcp_server_run_queued(struct mcp_server *srv);
 
 /* A new session of srv (not yet initialized); mcp_session_free() it. */
 struct mcp_session *mcp_session_new(struct mcp_server *srv);

@@ -29,6 +29,7 @@ struct mcp_server {
 	int stopping;
 	pthread_t workers[MCP_WORKERS];
 	int nworkers;
+	struct route *route;	/* mcp_server_run_queued()'s, or NULL */
 };
 
 struct mcp_session {

@@ -175,6 +175,21 @@ call_phase(void *ctx, const char *phase, long tokens)
 
 /* ------------------------------------------------------------ workers */
 
+/* The oldest queued call, now running; NULL when none is queued. Under
+ * srv->mu. */
+static struct call *
+call_take(struct mcp_server *s)
+{
+	struct call *c;
+
+	for (c = s->calls; c != NULL; c = c->next)
+		if (c->state == CALL_QUEUED) {
+			c->state = CALL_RUNNING;
+			break;
+		}
+	return c;
+}
+
 /* The oldest queued call, now running; NULL when stopping. */
 static struct call *
 call_next(struct mcp_server *s)
@@ -182,16 +197,8 @@ call_next(struct mcp_server *s)
 	struct call *c = NULL;
 
 	pthread_mutex_lock(&s->mu);
-	while (!s->stopping) {
-		for (c = s->calls; c != NULL; c = c->next)
-			if (c->state == CALL_QUEUED)
-				break;
-		if (c != NULL) {
-			c->state = CALL_RUNNING;
-			break;
-		}
+	while (!s->stopping && (c = call_take(s)) == NULL)
 		pthread_cond_wait(&s->cv, &s->mu);
-	}
 	pthread_mutex_unlock(&s->mu);
 	return c;
 }
@@ -344,8 +351,8 @@ struct mcp_server *
 mcp_server_new(const struct mcp_opts *opts, struct ar_err *e)
 {
 	struct mcp_server *s = xcalloc(1, sizeof *s);
-	int i, n = opts->workers > 0 && opts->workers < MCP_WORKERS ?
-	    opts->workers : MCP_WORKERS;
+	int i, n = opts->workers < 0 ? 0 : opts->workers > 0 &&
+	    opts->workers < MCP_WORKERS ? opts->workers : MCP_WORKERS;
 
 	s->opts = opts;
 	if (confine_init_cwd(&s->roots, e) == -1) {
@@ -364,7 +371,7 @@ mcp_server_new(const struct mcp_opts *opts, struct ar_err *e)
 			break;
 		s->nworkers++;
 	}
-	if (s->nworkers == 0) {
+	if (n > 0 && s->nworkers == 0) {
 		err_set(e, AR_E_CONFIG, "cannot start a worker thread");
 		mcp_server_free(s);
 		return NULL;
@@ -378,9 +385,29 @@ mcp_server_free(struct mcp_server *s)
 	if (s == NULL)
 		return;
 	workers_stop(s);
+	route_free(s->route);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	json_free(s->tool);
 	confine_free(&s->roots);
 	free(s);
+}
+
+int
+mcp_server_run_queued(struct mcp_server *s)
+{
+	struct call *c;
+	int n = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		c = call_take(s);
+		pthread_mutex_unlock(&s->mu);
+		if (c == NULL)
+			return n;
+		if (s->route == NULL)
+			s->route = route_new(s->opts->cfg, &s->opts->route);
+		call_run(s, s->route, c);
+		n++;
+	}
 }

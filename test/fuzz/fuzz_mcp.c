@@ -1,14 +1,20 @@
 /*
  * fuzz_mcp - libFuzzer harness for the MCP message handler.
  *
- * mcp.h has no single-message entry point, so each input is one whole
- * session, read from a memfd or in small chunks (fuzz_input.h) and
- * served by mcp_serve() with one worker,
- * its output collected in memory. The backends are a refused address and
- * no API key, so a tools/call fails fast (or is cancelled at end of
- * input). Every output line must be one JSON-RPC 2.0 object: a response
- * (exactly one of result, error; an id with a result) or a notification
- * (a method, no id), and there are no more responses than input lines.
+ * Each input is one session, a message per line. Most inputs (chosen by
+ * the input's size, so a crash replays the same way) are fed a line at a
+ * time to a session of a server without worker threads, made once: each
+ * tools/call a line queues is run on this thread (mcp_server_run_queued)
+ * before the next line, and every queued call must be released once. An
+ * input whose size is a multiple of 8 is instead one whole session, read
+ * from a memfd or in small chunks (fuzz_input.h) and served by
+ * mcp_serve() with one worker, which also covers the stdio loop and the
+ * threads. The output is collected in memory. The backends are a refused
+ * address and no API key, so a tools/call fails fast (or is cancelled at
+ * end of input). Every output line must be one JSON-RPC 2.0 object: a
+ * response (exactly one of result, error; an id with a result) or a
+ * notification (a method, no id), and there are no more responses than
+ * input lines.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +23,7 @@
 #include <unistd.h>
 
 #include "fuzz_input.h"
+#include "buf.h"
 #include "config.h"
 #include "defaults.h"
 #include "err.h"
@@ -28,7 +35,16 @@
 
 static struct config cfg;
 static struct mcp_opts opts;
+static struct mcp_opts inline_opts;	/* no workers */
+static struct mcp_server *srv;		/* inline_opts' server */
 static struct tiers tiers;
+
+/* The output of the line-at-a-time path: each message a line. */
+struct mem_out {
+	struct mcp_out out;
+	struct buf b;
+	int released;
+};
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -57,7 +73,27 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	opts.cfg = &cfg;
 	opts.route.vopts.min_chars = cfg.min_chars;
 	opts.workers = 1;
+	inline_opts = opts;
+	inline_opts.workers = -1;
+	if ((srv = mcp_server_new(&inline_opts, &e)) == NULL)
+		abort();
 	return 0;
+}
+
+static void
+mem_send(struct mcp_out *o, struct json *msg)
+{
+	struct mem_out *mo = (struct mem_out *)o;
+
+	json_write(&mo->b, msg);
+	buf_addc(&mo->b, '\n');
+	json_free(msg);
+}
+
+static void
+mem_release(struct mcp_out *o)
+{
+	((struct mem_out *)o)->released++;
 }
 
 static size_t
@@ -114,6 +150,28 @@ check_output(const char *out, size_t len, size_t max_responses)
 		abort();
 }
 
+/* The input fed a line at a time to one session of srv, no threads. */
+static void
+run_lines(const uint8_t *data, size_t size)
+{
+	struct mem_out mo = { { mem_send, mem_release, 1 }, BUF_INIT, 0 };
+	struct mcp_session *ss = mcp_session_new(srv);
+	const char *p = (const char *)data, *end = p + size, *nl;
+	int queued = 0;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		queued += mcp_session_line(ss, p, (size_t)(nl - p), &mo.out);
+		mcp_server_run_queued(srv);
+		if (mo.released != queued)
+			abort();	/* a queued call not released once */
+	}
+	mcp_session_free(ss);
+	check_output(buf_str(&mo.b), mo.b.len, count_lines(data, size));
+	buf_free(&mo.b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -124,6 +182,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *fp;
 	int fd;
 
+	if (size % 8 != 0) {
+		run_lines(data, size);
+		return 0;
+	}
 	fd = fuzz_input_open(&feed, data, size);
 	if ((fp = open_memstream(&out, &outlen)) == NULL)
 		abort();
