@@ -106,6 +106,10 @@ int mcp_session_message(struct mcp_session *ss, const struct json *msg,
 int mcp_session_line(struct mcp_session *ss, const char *line, size_t len,
     struct mcp_out *out);
 
+/* Nonzero when v names a protocol version of the 2025 era that the server
+ * speaks (initialize's answer, and Streamable HTTP's MCP-Protocol-Version). */
+int mcp_version_known(const char *v);
+
 /* The error message {"jsonrpc":"2.0","error":{code,message}} (id
  * omitted when NULL); owned. */
 struct json *mcp_error_msg(const struct json *id, int code,

@@ -27,6 +27,17 @@ static const char *const mcp_versions[] = {
 	"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL
 };
 
+int
+mcp_version_known(const char *v)
+{
+	size_t i;
+
+	for (i = 0; mcp_versions[i] != NULL; i++)
+		if (strcmp(v, mcp_versions[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* logging/setLevel's levels, in RFC 5424 order. */
 static const char *const mcp_levels[] = {
 	"debug", "info", "notice", "warning", "error", "critical", "alert",

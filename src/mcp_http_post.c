@@ -173,17 +173,10 @@ modern_headers(struct MHD_Connection *conn, const struct json *msg,
 static int
 legacy_version_ok(struct MHD_Connection *conn)
 {
-	static const char *const known[] = {
-		"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL
-	};
 	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "MCP-Protocol-Version");
-	size_t i;
 
-	for (i = 0; v != NULL && known[i] != NULL; i++)
-		if (strcmp(v, known[i]) == 0)
-			return 1;
-	return v == NULL;
+	return v == NULL || mcp_version_known(v);
 }
 
 /* ------------------------------------------------------------ POST */
