@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cancel.h"
 #include "clock.h"
 #include "confine.h"
 #include "defaults.h"
@@ -316,8 +317,8 @@ call_queue(struct mcp_server *s, struct call *c)
 static void
 call_cancel(struct mcp_server *s, struct call *c)
 {
-	/* Atomic: the worker's backend reads it without the lock. */
-	__atomic_store_n(&c->cancel, 1, __ATOMIC_SEQ_CST);
+	/* Atomic, and wakes the worker's transfer or wait at once. */
+	cancel_set(&c->cancel);
 	if (c->state == CALL_QUEUED) {
 		call_unlink(s, c);
 		c->out->release(c->out);
