@@ -70,18 +70,44 @@ flow_token(struct flow *f, const char *s, size_t len)
 	return 0;
 }
 
-int
-flow_tick(void *ctx)
+/* Lowers *due to the time t (ms) when t is sooner. */
+static void
+flow_due(double *due, double t)
 {
-	struct flow *f = ctx;
+	if (t < *due)
+		*due = t;
+}
+
+/* When flow_tick() must look again (ms on the clock), as the deadlines of
+ * f stand at now: the first token, the whole timeout, and the moment the
+ * tokens/s rate would fall under the floor if no token came meanwhile. */
+static double
+flow_next_due(const struct flow *f, double now)
+{
 	const struct config *cfg = f->cfg;
-	double now = clock_now_ms(), since, rate;
+	long active = f->tokens + f->thinking;
+	double due = now + HTTP_TICK_MS, floor_s;
+
+	if (active == 0 && cfg->first_token_timeout > 0)
+		flow_due(&due, f->t0 + cfg->first_token_timeout * 1e3);
+	if (cfg->timeout > 0)
+		flow_due(&due, f->t0 + cfg->timeout * 1e3);
+	if (active > 0 && cfg->min_tps > 0) {
+		floor_s = (double)active / cfg->min_tps;
+		flow_due(&due, f->tfirst + (floor_s > AR_RATE_GRACE_S ?
+		    floor_s : AR_RATE_GRACE_S) * 1e3);
+	}
+	return due;
+}
+
+/* The clocks at now: 0, or -1 with f failed (timeout, too_slow). */
+static int
+flow_clocks(struct flow *f, double now)
+{
+	const struct config *cfg = f->cfg;
+	double since, rate;
 	long active = f->tokens + f->thinking;
 
-	if (flow_cancelled(f) == -1)
-		return -1;
-	if (f->done || cfg == NULL)
-		return 0;
 	if (active == 0 && cfg->first_token_timeout > 0 &&
 	    now - f->t0 >= cfg->first_token_timeout * 1e3)
 		return flow_fail(f, AR_E_TIMEOUT,
@@ -99,6 +125,25 @@ flow_tick(void *ctx)
 	if (rate < cfg->min_tps)
 		return flow_fail(f, AR_E_TOO_SLOW, "%.2f tokens/s, under "
 		    "the floor of %g (AR_MIN_TPS)", rate, cfg->min_tps);
+	return 0;
+}
+
+int
+flow_tick(void *ctx, long *wait_ms)
+{
+	struct flow *f = ctx;
+	double now = clock_now_ms(), left;
+
+	if (flow_cancelled(f) == -1)
+		return -1;
+	if (f->done || f->cfg == NULL)
+		return 0;
+	if (flow_clocks(f, now) == -1)
+		return -1;
+	/* Rounded up: a wake-up a fraction early would find nothing due. */
+	left = flow_next_due(f, now) - now;
+	if (left < *wait_ms)
+		*wait_ms = left > 0 ? (long)left + 1 : 0;
 	return 0;
 }
 

@@ -41,8 +41,10 @@ void flow_thinking(struct flow *f);
 /* A piece of the answer: appended, counted, reported as progress.
  * Returns 0, or -1 (too_large) past AR_MAX_ANSWER. */
 int flow_token(struct flow *f, const char *s, size_t len);
-/* http_req.on_tick (ctx is the struct flow): the clocks and cancel. */
-int flow_tick(void *ctx);
+/* http_req.on_tick (ctx is the struct flow): the clocks and cancel;
+ * lowers *wait_ms to the time left before the next deadline (the first
+ * token, the whole timeout, the tokens/s floor), so each fires when due. */
+int flow_tick(void *ctx, long *wait_ms);
 /* Fills res's timing; eval_count and eval_ns are the engine's own
  * figures when it reports them (0 otherwise). */
 void flow_timing(const struct flow *f, long eval_count, double eval_ns);

@@ -128,14 +128,6 @@ gemini_transport_fail(const struct config *cfg, const struct http_res *hr,
 	}
 }
 
-static int
-gemini_on_tick(void *ctx)
-{
-	struct gemini_stream *st = ctx;
-
-	return gen_cancelled(st->rq->cancel);
-}
-
 /* Fills the timing of a finished answer. */
 static void
 gemini_timing(const struct gemini_call *c, double try0, struct gen_result *r)
@@ -173,7 +165,7 @@ gemini_try(struct gemini *g, const struct gemini_call *c,
 	hq.method = "POST", hq.url = c->url, hq.headers = c->headers;
 	hq.body = c->body, hq.bodylen = c->bodylen;
 	hq.timeout = left / 1000.0;
-	hq.on_line = gemini_stream_line, hq.on_tick = gemini_on_tick;
+	hq.on_line = gemini_stream_line, hq.cancel = rq->cancel;
 	hq.any_eol = 1;
 	hq.ctx = &st;
 	rc = http_do(g->http, &hq, &hr);
@@ -221,31 +213,6 @@ gemini_backoff(struct gemini *g, int next, double hint_s)
 	if (hint_s > b)
 		b = hint_s;
 	return b * (1.0 + 0.2 * gemini_rand01(g));
-}
-
-static int
-gemini_cancelled(const struct gen_request *rq)
-{
-	return gen_cancelled(rq->cancel);
-}
-
-/* Sleeps s seconds in small slices; returns -1 if cancelled. */
-static int
-gemini_sleep(const struct gen_request *rq, double s)
-{
-	double end = clock_now_ms() + s * 1000.0, left;
-	struct timespec ts;
-
-	while ((left = end - clock_now_ms()) > 0) {
-		if (gemini_cancelled(rq))
-			return -1;
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(left * 1e6);
-		nanosleep(&ts, NULL);
-	}
-	return gemini_cancelled(rq) ? -1 : 0;
 }
 
 /* Masks every copy of the key in msg (defence in depth: no message
@@ -471,7 +438,7 @@ gemini_generate(struct gemini *g, const struct gen_request *rq,
 		}
 		log_info("%s; retrying in %.1f s (try %d of %d)", f.what,
 		    wait_s, tries + 1, AR_GEMINI_MAX_TRIES);
-		if (gemini_sleep(rq, wait_s) == -1) {
+		if (http_wait(g->http, wait_s, rq->cancel) == -1) {
 			err_set(e, AR_E_CANCELLED, "the request was cancelled");
 			break;
 		}

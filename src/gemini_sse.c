@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "defaults.h"
 #include "gemini_sse.h"
+#include "http.h"
 #include "json.h"
 
 /* Copies the string s (NULL for none) into dst[0..size) as one line. */
@@ -366,6 +367,14 @@ gemini_data_line(struct gemini_stream *st, const char *p, size_t len)
 	return 0;
 }
 
+/* After an event: HTTP_LINE_DONE once it carried the finishReason, which
+ * only the last event of a stream does (with the usage), else 0. */
+static int
+gemini_done(const struct gemini_stream *st)
+{
+	return st->res->finish[0] != '\0' ? HTTP_LINE_DONE : 0;
+}
+
 int
 gemini_stream_line(void *ctx, const char *line, size_t len)
 {
@@ -380,7 +389,7 @@ gemini_stream_line(void *ctx, const char *line, size_t len)
 	if (st->raw.len > 0)
 		return gemini_raw_line(st, line, len);
 	if (len == 0)
-		return gemini_dispatch(st);
+		return gemini_dispatch(st) != 0 ? 1 : gemini_done(st);
 	if (line[0] == ':')
 		return 0;		/* a comment */
 	if (len >= 5 && memcmp(line, "data:", 5) == 0)

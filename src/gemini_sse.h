@@ -53,7 +53,9 @@ void gemini_stream_init(struct gemini_stream *st, const struct gen_request *rq,
 void gemini_stream_free(struct gemini_stream *st);
 /* http's on_line: one line of the stream (split with http_req.any_eol, as
  * SSE lines end at CRLF, LF or a bare CR; a UTF-8 BOM at the start is
- * skipped). Returns 0, or 1 to stop the try (st->fail set). */
+ * skipped). Returns 0, HTTP_LINE_DONE after the event with the
+ * finishReason (the answer is complete), or 1 to stop the try (st->fail
+ * set). */
 int gemini_stream_line(void *ctx, const char *line, size_t len);
 /* Judges a complete 200 stream. Returns 0 if it holds an answer, else -1
  * with st->fail set. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "err.h"
 #include "gen.h"
 #include "log.h"
@@ -16,7 +17,7 @@
 int
 gen_cancelled(const volatile int *cancel)
 {
-	return cancel != NULL && __atomic_load_n(cancel, __ATOMIC_ACQUIRE);
+	return cancel_is_set(cancel);
 }
 
 void

@@ -16,8 +16,9 @@ struct gen_request {
 	/* Optional: called as tokens stream in (count so far); for progress. */
 	void (*on_progress)(void *ctx, long tokens);
 	void *progress_ctx;
-	/* Optional: when *cancel becomes nonzero the request stops at once
-	 * with error code "cancelled". Read from another thread. */
+	/* Optional: when *cancel is set by cancel_set() (cancel.h) from
+	 * another thread, the request stops at once with error code
+	 * "cancelled": its transfer or wait is woken. */
 	const volatile int *cancel;
 };
 

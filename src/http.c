@@ -1,8 +1,10 @@
 /*
- * http.c - HTTP over libcurl: one reused easy handle per struct http,
- * responses streamed through callbacks into bounded buffers.
+ * http.c - HTTP over libcurl: one reused easy handle per struct http, run
+ * by its multi handle, responses streamed through callbacks into bounded
+ * buffers.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +16,23 @@
 
 #include <curl/curl.h>
 
+#include "cancel.h"
+#include "clock.h"
 #include "defaults.h"
 #include "http.h"
 #include "xalloc.h"
+
+/* After the answer is complete, how long the rest of the response (its
+ * last chunk, usually in the same packet) may take before the transfer is
+ * cut, ms: a response that ends keeps its connection for the next one. */
+#define HTTP_DONE_GRACE_MS	100
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0"
 #endif
 
 struct http {
+	CURLM *multi;		/* runs curl; holds the connection cache */
 	CURL *curl;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -37,6 +47,7 @@ struct xfer {
 	struct http_lines lines;
 	enum http_fail why;	/* set when a callback stopped the transfer */
 	int truncated;		/* an error body hit its bound: stop, not fail */
+	int done;		/* on_line said the answer is complete */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -67,7 +78,8 @@ http_new(void)
 
 	/* curl_easy_init() fails only when memory runs out: die as
 	 * xmalloc() does, so callers need no NULL check. */
-	if ((h->curl = curl_easy_init()) == NULL) {
+	if ((h->curl = curl_easy_init()) == NULL ||
+	    (h->multi = curl_multi_init()) == NULL) {
 		fputs("aurarouter: cannot create a libcurl handle\n", stderr);
 		exit(2);
 	}
@@ -80,6 +92,7 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	curl_easy_cleanup(h->curl);
+	curl_multi_cleanup(h->multi);
 	free(h);
 }
 
@@ -126,8 +139,10 @@ http_lines_feed(struct http_lines *l, const char *p, size_t n)
 	struct buf *b = &l->line;
 	size_t start = 0, len;
 	char *nl;
-	int cr;
+	int cr, rc;
 
+	if (l->done)
+		return HTTP_OK;
 	if (l->skip_lf && n > 0) {
 		l->skip_lf = 0;
 		if (*p == '\n')
@@ -141,7 +156,13 @@ http_lines_feed(struct http_lines *l, const char *p, size_t n)
 		if (!cr && len > 0 && b->s[start + len - 1] == '\r')
 			len--;
 		b->s[start + len] = '\0';	/* lines are C strings too */
-		if (l->on_line(l->ctx, b->s + start, len) != 0)
+		if ((rc = l->on_line(l->ctx, b->s + start, len)) ==
+		    HTTP_LINE_DONE) {
+			l->done = 1;
+			buf_reset(b);
+			return HTTP_OK;
+		}
+		if (rc != 0)
 			return HTTP_ABORTED;
 		start = (size_t)(nl - b->s) + 1;
 		if (cr && start < b->len && b->s[start] == '\n')
@@ -160,12 +181,19 @@ http_lines_end(struct http_lines *l)
 {
 	size_t len = l->line.len;
 
-	if (len == 0)
+	if (len == 0 || l->done)
 		return HTTP_OK;
 	if (l->line.s[len - 1] == '\r')
 		l->line.s[--len] = '\0';
-	return l->on_line(l->ctx, l->line.s, len) != 0 ? HTTP_ABORTED :
-	    HTTP_OK;
+	switch (l->on_line(l->ctx, l->line.s, len)) {
+	case 0:
+		return HTTP_OK;
+	case HTTP_LINE_DONE:
+		l->done = 1;
+		return HTTP_OK;
+	default:
+		return HTTP_ABORTED;
+	}
 }
 
 void
@@ -191,13 +219,19 @@ xfer_start(struct xfer *x)
 	}
 }
 
+/* The caller's clocks and cancel; sets *wait_ms to the longest wait
+ * before they must be looked at again. Returns -1 to stop the transfer. */
 static int
-xfer_tick(struct xfer *x)
+xfer_tick(struct xfer *x, long *wait_ms)
 {
-	if (x->rq->on_tick != NULL && x->rq->on_tick(x->rq->ctx) != 0) {
+	*wait_ms = HTTP_TICK_MS;
+	if (cancel_is_set(x->rq->cancel) || (x->rq->on_tick != NULL &&
+	    x->rq->on_tick(x->rq->ctx, wait_ms) != 0)) {
 		x->why = HTTP_ABORTED;
 		return -1;
 	}
+	if (*wait_ms < 0)
+		*wait_ms = 0;
 	return 0;
 }
 
@@ -207,12 +241,16 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	struct xfer *x = arg;
 	struct buf *body = &x->res->body;
 	size_t len = size * n;
+	long wait;
 
 	if (x->streaming == -1)
 		xfer_start(x);
+	if (x->done)
+		return len;	/* after the answer: ignored until removed */
 	if (x->streaming) {
 		if ((x->why = http_lines_feed(&x->lines, p, len)) != HTTP_OK)
 			return 0;
+		x->done = x->lines.done;
 	} else if (body->len + len > x->bound) {
 		if (x->res->status >= 200 && x->res->status < 300) {
 			x->why = HTTP_TOO_LARGE;
@@ -223,7 +261,7 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 		return 0;
 	} else
 		buf_add(body, p, len);
-	return xfer_tick(x) == -1 ? 0 : len;
+	return xfer_tick(x, &wait) == -1 ? 0 : len;
 }
 
 static size_t
@@ -248,14 +286,6 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 	memcpy(x->res->retry_after, p, vlen);
 	x->res->retry_after[vlen] = '\0';
 	return size * n;
-}
-
-static int
-xferinfo_cb(void *arg, curl_off_t dltot, curl_off_t dlnow, curl_off_t ultot,
-    curl_off_t ulnow)
-{
-	(void)dltot, (void)dlnow, (void)ultot, (void)ulnow;
-	return xfer_tick(arg);
 }
 
 static long
@@ -335,9 +365,6 @@ http_setup(struct http *h, const struct http_req *rq, struct xfer *x)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	/* "" turns every proxy off, the proxy variables included; other
 	 * hosts keep libcurl's reading of http_proxy, no_proxy... */
 	if (http_is_loopback(rq->url))
@@ -366,6 +393,10 @@ http_setup(struct http *h, const struct http_req *rq, struct xfer *x)
 static enum http_fail
 http_fail_of(CURLcode rc, const struct xfer *x)
 {
+	if (x->truncated || x->done)
+		return HTTP_OK;
+	if (x->why != HTTP_OK)
+		return x->why;
 	switch (rc) {
 	case CURLE_OK:
 		return HTTP_OK;
@@ -378,10 +409,6 @@ http_fail_of(CURLcode rc, const struct xfer *x)
 		return HTTP_TIMEOUT;
 	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_WRITE_ERROR:
-		if (x->truncated)
-			return HTTP_OK;
-		if (x->why != HTTP_OK)
-			return x->why;
 		return rc == CURLE_ABORTED_BY_CALLBACK ? HTTP_ABORTED :
 		    HTTP_TRANSPORT;
 	default:
@@ -393,7 +420,7 @@ http_fail_of(CURLcode rc, const struct xfer *x)
 static enum http_fail
 http_finish_lines(struct xfer *x)
 {
-	if (x->streaming != 1)
+	if (x->streaming != 1 || x->done)
 		return HTTP_OK;
 	x->why = http_lines_end(&x->lines);
 	return x->why;
@@ -410,6 +437,105 @@ http_errmsg(struct http *h, CURLcode rc, const struct xfer *x,
 	else if (res->fail == HTTP_ABORTED && x->why == HTTP_ABORTED)
 		m = "stopped by the caller";
 	snprintf(res->errmsg, sizeof res->errmsg, "%s", m);
+}
+
+static void
+http_wake(void *multi)
+{
+	curl_multi_wakeup(multi);
+}
+
+/* Polls h->multi for at most wait_ms, or until a cancel_set() wakes it. */
+static void
+http_poll(struct http *h, long wait_ms)
+{
+	curl_multi_poll(h->multi, NULL, 0, wait_ms > INT_MAX ? INT_MAX :
+	    (int)wait_ms, NULL);
+}
+
+/* The result of h's transfer once libcurl ended it, CURLE_OK if it did
+ * not (a callback, the caller's clock or a cancel stopped it first). */
+static CURLcode
+http_result(struct http *h)
+{
+	CURLMsg *m;
+	CURLcode rc = CURLE_OK;
+	int left;
+
+	while ((m = curl_multi_info_read(h->multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE && m->easy_handle == h->curl)
+			rc = m->data.result;
+	return rc;
+}
+
+/* How long to wait before the next step of x (see xfer_tick), or -1 when
+ * x is to stop: after the answer is complete, only for the end of the
+ * response, HTTP_DONE_GRACE_MS at most. */
+static long
+xfer_wait(struct xfer *x, double *done_at)
+{
+	long wait;
+
+	if (!x->done)
+		return xfer_tick(x, &wait) == -1 ? -1 : wait;
+	if (*done_at == 0)
+		*done_at = clock_now_ms();
+	wait = (long)(*done_at + HTTP_DONE_GRACE_MS - clock_now_ms());
+	return wait > 0 && !cancel_is_set(x->rq->cancel) ? wait : -1;
+}
+
+/*
+ * Runs the transfer set up on h->curl: until it ends, a callback stops
+ * it, the caller's clock fires or its cancel is set, or shortly after
+ * on_line said the answer is complete. The wait between two steps is the
+ * time left to the caller's next deadline, cut short by data or by
+ * cancel_set().
+ */
+static CURLcode
+http_run(struct http *h, struct xfer *x)
+{
+	struct cancel_watch w;
+	CURLMcode mc;
+	CURLcode rc;
+	int running = 1;
+	long wait;
+	double done_at = 0;
+
+	if ((mc = curl_multi_add_handle(h->multi, h->curl)) != CURLM_OK) {
+		snprintf(h->errbuf, sizeof h->errbuf, "%s",
+		    curl_multi_strerror(mc));
+		return CURLE_FAILED_INIT;
+	}
+	cancel_watch(&w, x->rq->cancel, http_wake, h->multi);
+	for (;;) {
+		if ((mc = curl_multi_perform(h->multi, &running)) != CURLM_OK) {
+			snprintf(h->errbuf, sizeof h->errbuf, "%s",
+			    curl_multi_strerror(mc));
+			break;
+		}
+		if (!running || x->why != HTTP_OK ||
+		    (wait = xfer_wait(x, &done_at)) == -1)
+			break;
+		http_poll(h, wait);
+	}
+	cancel_unwatch(&w);
+	rc = mc != CURLM_OK ? CURLE_FAILED_INIT : http_result(h);
+	/* A transfer stopped early closes its connection here. */
+	curl_multi_remove_handle(h->multi, h->curl);
+	return rc;
+}
+
+int
+http_wait(struct http *h, double s, const volatile int *cancel)
+{
+	struct cancel_watch w;
+	double end = clock_now_ms() + s * 1e3, left;
+
+	cancel_watch(&w, cancel, http_wake, h->multi);
+	while (!cancel_is_set(cancel) && (left = end - clock_now_ms()) > 0)
+		http_poll(h, (long)left + 1);
+	cancel_unwatch(&w);
+	return cancel_is_set(cancel) ? -1 : 0;
 }
 
 int
@@ -434,7 +560,7 @@ http_do(struct http *h, const struct http_req *rq, struct http_res *res)
 
 	curl_easy_reset(h->curl);
 	hl = http_setup(h, rq, &x);
-	rc = curl_easy_perform(h->curl);
+	rc = http_run(h, &x);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	res->status = status;
 	res->fail = http_fail_of(rc, &x);

@@ -1,8 +1,11 @@
 /*
  * http.h - HTTP over libcurl, one module for every backend.
  *
- * One struct http wraps one reused easy handle, so consecutive requests to
- * the same host keep their connection alive. A struct http is not shared
+ * One struct http wraps one reused easy handle run by its own multi handle
+ * (whose connection cache keeps a connection to the same host alive between
+ * requests). A transfer waits in curl_multi_poll() until the socket, the
+ * caller's next deadline (http_req.on_tick) or a cancel wakes it, so every
+ * deadline is met when it is due, to a few milliseconds. A struct http is not shared
  * between threads: make one per thread. libcurl is initialised once, by
  * the first http_new().
  *
@@ -51,14 +54,28 @@ struct http_req {
 	 * on_line, the last one even without its '\n'. Otherwise, and always
 	 * for a non-2xx status, the body is collected in http_res.body (for an
 	 * error status, at most AR_MAX_ERROR_BODY bytes are kept).
-	 * A callback returning nonzero aborts the transfer (HTTP_ABORTED).
+	 * on_line returns 0 to go on, HTTP_LINE_DONE when the line completed
+	 * the answer (the transfer then ends at once as a success, whatever
+	 * the server still sends or holds back), or any other value to abort
+	 * the transfer (HTTP_ABORTED).
 	 */
 	int (*on_line)(void *ctx, const char *line, size_t len);
-	/* Called about once per second and after each chunk while the
-	 * transfer runs; returning nonzero aborts it. */
-	int (*on_tick)(void *ctx);
+	/* The clocks of the caller: called before every wait and after
+	 * every chunk while the transfer runs. Returns nonzero to abort;
+	 * may lower *wait_ms (at most HTTP_TICK_MS on entry) to the
+	 * milliseconds left before its next deadline, so that it is called
+	 * again when that is due. */
+	int (*on_tick)(void *ctx, long *wait_ms);
 	void *ctx;
+	/* When *cancel (may be NULL) is set with cancel_set(), the transfer
+	 * stops at once (HTTP_ABORTED): it is woken, not polled. */
+	const volatile int *cancel;
 };
+
+/* on_line's "the answer is complete" (see http_req.on_line). */
+#define HTTP_LINE_DONE	2
+/* The longest wait between two calls of on_tick, ms. */
+#define HTTP_TICK_MS	1000
 
 struct http_res {
 	long status;		/* HTTP status, 0 if none was received */
@@ -83,6 +100,10 @@ void http_free(struct http *h);
  */
 int http_do(struct http *h, const struct http_req *rq, struct http_res *res);
 void http_res_free(struct http_res *res);
+/* Waits s seconds on h (no transfer), or less when *cancel (may be NULL)
+ * is set by cancel_set(): returns 0 after the whole wait, -1 when
+ * cancelled. */
+int http_wait(struct http *h, double s, const volatile int *cancel);
 
 /*
  * The line splitter http_do() runs on a streamed body, for parsing a body
@@ -97,6 +118,8 @@ struct http_lines {
 	size_t max;		/* longest line; 0 means AR_MAX_LINE */
 	int any_eol;		/* a bare '\r' ends a line too (SSE) */
 	int skip_lf;		/* any_eol: the last line ended at a '\r' */
+	int done;		/* on_line said HTTP_LINE_DONE: the rest is
+				 * not split */
 	struct buf line;	/* the unfinished line; owned */
 	size_t scanned;		/* bytes of line known to hold no line end */
 };
@@ -110,12 +133,14 @@ void http_lines_any_eol(struct http_lines *l);
  * ::1 (also as ::ffff:127.x.y.z), "localhost" or a name under
  * ".localhost". */
 int http_is_loopback(const char *url);
-/* Splits p[0..len) on. Returns HTTP_OK, HTTP_ABORTED when on_line returned
- * nonzero, or HTTP_TOO_LARGE when a line passed the bound. */
+/* Splits p[0..len) on. Returns HTTP_OK (also once on_line said
+ * HTTP_LINE_DONE: l->done is then set and later bytes are ignored),
+ * HTTP_ABORTED when on_line returned another nonzero value, or
+ * HTTP_TOO_LARGE when a line passed the bound. */
 enum http_fail http_lines_feed(struct http_lines *l, const char *p,
     size_t len);
-/* Passes the last, unterminated line, if any. Returns HTTP_OK or
- * HTTP_ABORTED. */
+/* Passes the last, unterminated line, if any (none once l->done).
+ * Returns HTTP_OK or HTTP_ABORTED. */
 enum http_fail http_lines_end(struct http_lines *l);
 void http_lines_free(struct http_lines *l);
 

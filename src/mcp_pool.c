@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cancel.h"
 #include "clock.h"
 #include "confine.h"
 #include "err.h"
@@ -131,8 +132,8 @@ call_queue(struct mcp_server *s, struct call *c)
 static void
 call_cancel(struct mcp_server *s, struct call *c)
 {
-	/* Atomic: the worker's backend reads it without the lock. */
-	__atomic_store_n(&c->cancel, 1, __ATOMIC_SEQ_CST);
+	/* Atomic, and wakes the worker's transfer or wait at once. */
+	cancel_set(&c->cancel);
 	if (c->state == CALL_QUEUED) {
 		call_unlink(s, c);
 		c->out->release(c->out);

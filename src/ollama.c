@@ -157,8 +157,10 @@ stream_line(void *ctx, const char *line, size_t len)
 		if ((resp = json_obj_str(v, "response", &rlen)) != NULL)
 			rc = flow_token(&st->f, resp, rlen);
 		if (rc == 0 && (err = json_obj_get(v, "done")) != NULL &&
-		    err->type == JSON_BOOL && err->b)
+		    err->type == JSON_BOOL && err->b) {
 			stream_final(st, v);
+			rc = HTTP_LINE_DONE;	/* whatever the server holds */
+		}
 	}
 	json_free(v);
 	return rc;
@@ -288,6 +290,7 @@ ollama_generate(struct ollama *o, const struct gen_request *rq,
 	hq.on_line = stream_line;
 	hq.on_tick = flow_tick;
 	hq.ctx = &st;
+	hq.cancel = rq->cancel;
 	http_do(o->http, &hq, &hr);
 	flow_timing(&st.f, st.eval_count, st.eval_ns);
 	if ((rc = flow_result(&st.f, &hr, cfg->ollama_url,
@@ -315,13 +318,6 @@ ollama_parse_stream(const char *data, size_t len, struct gen_result *res,
 	return stream_end(&st);
 }
 
-/* on_tick of a status request: stops it once its cancel flag is set. */
-static int
-status_tick(void *ctx)
-{
-	return gen_cancelled(ctx);
-}
-
 /* GETs base + path with the status check's short timeouts; returns the
  * parsed JSON object (owned) or NULL with why set. cancel may be NULL. */
 static struct json *
@@ -340,8 +336,7 @@ ollama_get(struct ollama *o, const char *path, const volatile int *cancel,
 	hq.url = buf_str(&url);
 	hq.connect_timeout = OLLAMA_STATUS_CONNECT_S;
 	hq.timeout = OLLAMA_STATUS_TIMEOUT_S;
-	hq.on_tick = status_tick;
-	hq.ctx = (void *)cancel;
+	hq.cancel = cancel;
 	memset(&hr, 0, sizeof hr);	/* http_do() is not called when cancelled */
 	if (gen_cancelled(cancel) || (http_do(o->http, &hq, &hr) == -1 &&
 	    gen_cancelled(cancel))) {

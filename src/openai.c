@@ -156,7 +156,7 @@ stream_data(struct openai_stream *st, const char *p, size_t len)
 
 	if (len == 6 && memcmp(p, "[DONE]", 6) == 0) {
 		st->f.done = 1;
-		return 0;
+		return HTTP_LINE_DONE;
 	}
 	v = json_parse(p, len, AR_MAX_LINE, &jerr);
 	if (v == NULL || v->type != JSON_OBJECT) {
@@ -200,6 +200,13 @@ stream_data(struct openai_stream *st, const char *p, size_t len)
 		if ((s = json_obj_str(c, "finish_reason", NULL)) != NULL)
 			snprintf(st->f.res->finish, sizeof st->f.res->finish,
 			    "%s", s);
+	}
+	/* include_usage: the usage chunk follows the finish_reason chunk
+	 * (or shares it) and is the last before [DONE]. */
+	if (rc == 0 && usage != NULL && usage->type == JSON_OBJECT &&
+	    st->f.res->finish[0] != '\0') {
+		st->f.done = 1;
+		rc = HTTP_LINE_DONE;
 	}
 	json_free(v);
 	return rc;
@@ -312,6 +319,7 @@ openai_generate(struct openai *o, const struct gen_request *rq,
 	hq.on_line = stream_line;
 	hq.on_tick = flow_tick;
 	hq.ctx = &st;
+	hq.cancel = rq->cancel;
 	http_do(o->http, &hq, &hr);
 	flow_timing(&st.f, st.completion_tokens, 0);
 	http_url_public(o->base, shown, sizeof shown);

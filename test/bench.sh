@@ -29,6 +29,13 @@
 #  7. the Python syntax check per record: $N records through ar-validate
 #     (one checker process per worker) against one python3 process per
 #     record, as before.
+#  8. deadlines and cancel against a mock that holds its answer back: how
+#     late ar-ollama's first-token timeout (-T 0.3, a silent server) and
+#     whole timeout (-t 2.5, 2 tokens then silence) fire, past the run
+#     time of an instant answer, the worst of $ROUNDS runs (target
+#     < 100 ms), and how long after an MCP
+#     notifications/cancelled the mock sees the Ollama connection close
+#     (target < 100 ms).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:-$here/../bin}" && pwd)
@@ -261,3 +268,76 @@ v_chk=$(best py_checked)
 v_no=$(best py_unchecked)
 v_old=$(best py_per_process)
 echo "python syntax check per record ($N records): $(awk -v a="$v_chk" -v b="$v_no" -v n="$N" 'BEGIN { printf "%.2f", (a - b) / n / 1000 }') ms (target < 5 ms); one python3 per record $(awk -v a="$v_old" -v n="$N" 'BEGIN { printf "%.2f", a / n / 1000 }') ms; ratio $(ratio "$v_old" "$((v_chk - v_no))")"
+
+# 8. Deadlines and cancel. A mock of its own, whose log says when a
+# client left a held request (LOG.gone).
+"$PY" "$here/mock_backend.py" --port-file "$tmp/port8" --log "$tmp/mock8.log" \
+    </dev/null >"$tmp/mock8.out" 2>&1 &
+mock8=$!
+trap 'kill $mock $mock8 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 300); do [ -s "$tmp/port8" ] && break; sleep 0.1; done
+url8="http://127.0.0.1:$(cat "$tmp/port8")"
+# late MS CMD...: the worst of $ROUNDS runs of CMD past MS milliseconds.
+late() {
+	local ms=$1 w= t0 t1 i d
+	shift
+	for ((i = 0; i < ROUNDS; i++)); do
+		t0=$(now); "$@" <rec.json >/dev/null 2>&1 || true; t1=$(now)
+		d=$(((t1 - t0) / 1000000 - ms))
+		[ -z "$w" ] || [ "$d" -gt "$w" ] && w=$d
+	done
+	echo "$w"
+}
+o_ok() { OLLAMA_HOST=$url8 "$bin/ar-ollama" -m ok <rec.json; }
+o_floor=$(($(best o_ok) / 1000))
+o_first=$(OLLAMA_HOST=$url8 late $((300 + o_floor)) "$bin/ar-ollama" -m hang -T 0.3 -t 60)
+o_total=$(OLLAMA_HOST=$url8 late $((2500 + o_floor)) "$bin/ar-ollama" -m hang-mid -T 60 -t 2.5)
+echo "deadlines, worst of $ROUNDS, past the $o_floor ms of an instant answer: -T 0.3 (a silent server) fires $o_first ms late,"
+echo "  -t 2.5 (2 tokens, then silence) $o_total ms late (target < 100 ms)"
+cancel_ms=$(OLLAMA_HOST=$url8 AR_LOCAL_MODEL=hang AR_FIRST_TOKEN_TIMEOUT=60 \
+    "$PY" - "$bin/ar-mcp" "$tmp/mock8.log.gone" "$ROUNDS" <<'PY'
+import json, os, subprocess, sys, time
+mcp, gone, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+p = subprocess.Popen([mcp], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL, text=True)
+def send(m):
+    p.stdin.write(json.dumps(m) + "\n")
+    p.stdin.flush()
+def until(pred):
+    for l in p.stdout:
+        if pred(json.loads(l)):
+            return
+    sys.exit("ar-mcp ended")
+def gone_lines():
+    try:
+        return open(gone).read().splitlines()
+    except OSError:
+        return []
+send({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+      "params": {"protocolVersion": "2025-06-18", "capabilities": {}}})
+until(lambda m: m.get("id") == 0)
+send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+worst = 0
+for i in range(1, rounds + 1):
+    n = len(gone_lines())
+    send({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {
+        "name": "intelligent_code_gen", "_meta": {"progressToken": i},
+        "arguments": {"task": "add two numbers", "language": "python"}}})
+    until(lambda m: m.get("method") == "notifications/progress" and
+          m["params"].get("message") == "local model generating")
+    time.sleep(0.3)
+    t = time.time()
+    send({"jsonrpc": "2.0", "method": "notifications/cancelled",
+          "params": {"requestId": i}})
+    end = time.time() + 10
+    while len(gone_lines()) == n and time.time() < end:
+        time.sleep(0.005)
+    lines = gone_lines()
+    d = (json.loads(lines[n])["t"] - t) * 1000 if len(lines) > n else 10000
+    worst = max(worst, d)
+p.stdin.close()
+p.wait()
+print("%.0f" % worst)
+PY
+)
+echo "ar-mcp: a cancelled call's Ollama connection closes $cancel_ms ms after notifications/cancelled, worst of $ROUNDS (target < 100 ms)"

@@ -73,6 +73,20 @@ assert_error() {
 	check '"error" not in r' <<<"$r"
 }
 
+@test "the finishReason event on a connection held open: the complete answer at once" {
+	SECONDS=0
+	gem -m hang-end -t 30 <<<"$REC"
+	assert_success
+	((SECONDS < 10))
+	r=$output
+	assert_equal "$(json_get finish <<<"$r")" STOP
+	[[ $(json_get output <<<"$r") == *'```python'*'def add(a, b):'* ]]
+	check 'r["usage"]["input_tokens"] > 0 and r["usage"]["output_tokens"] == 27' <<<"$r"
+	check '"error" not in r' <<<"$r"
+	assert_equal "$(nreq)" 1
+	assert_equal "$(mock_gone /v1beta/models/hang-end:streamGenerateContent)" 1
+}
+
 @test "request: POST streamGenerateContent?alt=sse, key only in x-goog-api-key" {
 	gem <<<'{"id":"r1","system":"SYS-MARK","prompt":"PROMPT-MARK"}'
 	assert_success

@@ -62,6 +62,7 @@ ar_setup() {
 	cd "$BATS_TEST_TMPDIR/work" || return 1
 	if [ -n "${MOCK_LOG:-}" ] && [ -f "$MOCK_LOG" ]; then
 		: >"$MOCK_LOG"
+		: >"$MOCK_LOG.gone"
 	fi
 }
 
@@ -134,6 +135,18 @@ use_mock() {
 # mock_requests: print the request log, one JSON object per line.
 mock_requests() {
 	cat "$MOCK_LOG"
+}
+
+# mock_gone PATH: waits (up to 10 s) until the mock logged that a client
+# went away from a held request to PATH (see mock_backend.py), then prints
+# the count of such lines.
+mock_gone() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q "\"path\":\"$1\"" "$MOCK_LOG.gone" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -c "\"path\":\"$1\"" "$MOCK_LOG.gone" 2>/dev/null || true
 }
 
 # mock_reset_log: empty the request log.

@@ -533,6 +533,7 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	assert_equal "$(q 'reply(7)["result"]')" '{}'
 	# The hanging request reached the mock, whose side saw it closed.
 	assert_equal "$(mock_requests | grep '/api/generate' | grep -c '"model": *"hang"')" 1
+	assert_equal "$(mock_gone /api/generate)" 1
 	[[ $(q '[l["_exec"] for l in lines if "_exec" in l]') == '["before='[1-9]*'\n","after=0\n"]' ]]
 	# Nothing about the cancelled call after the cancellation: the last
 	# progress notification precedes the ping's response.

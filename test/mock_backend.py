@@ -13,6 +13,10 @@ the counters of the "-once" behaviours; unknown names act as "ok".
   empty, short, refusal    "", a block holding "x", an apology
   truncated, repeat        unclosed fence + length/MAX_TOKENS; a looping line
   hang, hang-mid, slow     silence; 2 tokens then silence; a token every 0.5 s
+  hang-end                 the whole answer with its end (Ollama done:true,
+                           OpenAI finish_reason, usage and [DONE], Gemini
+                           finishReason), then silence on the open
+                           connection (a server that does not close)
   malformed, error-mid     a non-JSON line; an error line/object mid-stream
   cut, cut-hard            the stream ends without its end; the socket dies
   http-NNN, missing        that status with the real body; 404 model unknown
@@ -74,6 +78,9 @@ usage: mock_backend.py --port-file PATH --log PATH [--port N]
 
 Every request is logged, before it is answered, as one JSON line:
 {"method","path","query","headers","body","raw","peer","t","proxied"}
+A client that goes away while the mock is silent (the hang behaviours) is
+logged in LOG.gone as one JSON line {"path","peer","t"} (t: when the mock
+saw the connection close, seconds).
 (peer: the client's port, to see connection reuse; t: the arrival time,
 seconds; proxied: the request line held an absolute URL, as a client
 sends it to a proxy; the mock then answers as the server named would).
@@ -221,7 +228,7 @@ THOUGHT = ("**Planning the function**\n\nThe user wants a function; "
 BEHAVIOURS = [
     "ok", "ok-c", "ok-sh", "ok-js", "prose", "bare", "two-blocks",
     "syntax-error", "syntax-error-c", "empty", "short", "refusal",
-    "truncated", "repeat", "hang", "hang-mid", "slow", "malformed",
+    "truncated", "repeat", "hang", "hang-mid", "hang-end", "slow", "malformed",
     "error-mid", "cut", "cut-hard", "http-400", "http-429", "http-500",
     "http-503",
     "huge", "thought", "blocked", "rate-limit-once", "unavailable-once",
@@ -509,6 +516,9 @@ class Handler(BaseHTTPRequestHandler):
                 except OSError:
                     raise Stall()
                 if not data:
+                    self.server.log_gone({"path": self.req_path,
+                                          "peer": self.client_address[1],
+                                          "t": round(time.time(), 3)})
                     raise Stall()
 
     def not_found(self):
@@ -682,6 +692,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.chunk(line(t))
             self.stall()
             return self.hard_close()
+        if beh == "hang-end":
+            for t in toks:
+                self.chunk(line(t))
+            self.chunk(final(len(toks), reason))
+            self.wfile.flush()
+            self.stall()
+            return self.end_chunked()
         if beh == "slow":
             n = 0
             end = time.monotonic() + STALL_S
@@ -851,6 +868,9 @@ class Handler(BaseHTTPRequestHandler):
                 "created": created, "model": model, "choices": [],
                 "usage": u}) + "\n\n")
         self.chunk("data: [DONE]\n\n")
+        if beh == "hang-end":
+            self.wfile.flush()
+            self.stall()
         self.end_chunked()
 
     def ollama_huge(self, model, stream, line, final):
@@ -1129,6 +1149,9 @@ class Handler(BaseHTTPRequestHandler):
             if beh == "cr":
                 data = data.replace("\r\n", "\r")
             self.chunk(data)
+        if beh == "hang-end":
+            self.wfile.flush()
+            self.stall()
         self.end_chunked()
 
     def gemini_huge(self, sse, streaming, resp, event):
@@ -1186,9 +1209,16 @@ class Server(ThreadingHTTPServer):
     def __init__(self, addr, log_path):
         super().__init__(addr, Handler)
         self.log_lock = threading.Lock()
+        self.log_path = log_path
         self.log_fp = open(log_path, "a", encoding="utf-8")
         self.count_lock = threading.Lock()
         self.counts = {}
+
+    def log_gone(self, entry):
+        line = json.dumps(entry, separators=(",", ":"))
+        with self.log_lock:
+            with open(self.log_path + ".gone", "a", encoding="utf-8") as f:
+                f.write(line + "\n")
 
     def log_request_entry(self, entry):
         line = json.dumps(entry, separators=(",", ":"), ensure_ascii=False)

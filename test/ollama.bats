@@ -211,6 +211,20 @@ assert_error() {
 	[[ $(json_get error.message <<<"$output") == *"within 2s"* ]]
 }
 
+@test "done:true on a connection held open: the complete answer at once, not a timeout" {
+	SECONDS=0
+	run_model hang-end -t 30
+	assert_success
+	((SECONDS < 10))
+	assert_equal "$(json_get finish <<<"$output")" stop
+	[[ $(json_get output <<<"$output") == *'```python'*'def add(a, b):'* ]]
+	(($(json_get usage.input_tokens <<<"$output") > 0))
+	assert_equal "$(json_get usage.output_tokens <<<"$output")" 27
+	refute json_get error <<<"$output"
+	# ar-ollama hung up; the mock still held the answer's end back.
+	assert_equal "$(mock_gone /api/generate)" 1
+}
+
 @test "a rate under AR_MIN_TPS: too_slow with the measured rate" {
 	AR_MIN_TPS=5 run_model slow
 	assert_error too_slow

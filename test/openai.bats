@@ -150,6 +150,19 @@ assert_error() {
 	assert_error too_slow
 }
 
+@test "[DONE] on a connection held open: the complete answer at once, usage kept" {
+	SECONDS=0
+	run_model hang-end -t 30
+	assert_success
+	((SECONDS < 10))
+	assert_equal "$(json_get finish <<<"$output")" stop
+	[[ $(json_get output <<<"$output") == *'```python'*'def add(a, b):'* ]]
+	(($(json_get usage.input_tokens <<<"$output") > 0))
+	assert_equal "$(json_get usage.output_tokens <<<"$output")" 27
+	refute json_get error <<<"$output"
+	assert_equal "$(mock_gone /v1/chat/completions)" 1
+}
+
 @test "connection refused -> connect_failed naming the endpoint" {
 	OPENAI_BASE_URL="$REFUSED_URL/v1" run_model ok
 	assert_error connect_failed
