@@ -98,7 +98,8 @@ main(int argc, char **argv)
 	struct config cfg;
 	int want_status = 0, rv;
 	static const char *const uses[] = {
-		"OPENAI_API_KEY", "OPENAI_BASE_URL", NULL
+		"AR_LOCAL_THINK", "AR_MAX_CTX", "OPENAI_API_KEY",
+		"OPENAI_BASE_URL", NULL
 	};
 	const struct cli cli = {
 		STAGE,
@@ -111,7 +112,8 @@ main(int argc, char **argv)
 		"  -m, --model MODEL        the model (AR_LOCAL_MODEL)\n"
 		CLI_HELP_STAGE_CLOCK
 		CLI_HELP_COMMON
-		"Environment: OPENAI_BASE_URL OPENAI_API_KEY AR_LOCAL_MODEL\n"
+		"Environment: OPENAI_BASE_URL OPENAI_API_KEY AR_LOCAL_MODEL AR_LOCAL_THINK\n"
+		"  AR_MAX_CTX\n"
 		"  AR_FIRST_TOKEN_TIMEOUT AR_TIMEOUT AR_MIN_TPS (also from .env files)\n"
 	};
 	struct pool_ops ops = {

@@ -184,3 +184,19 @@ flow_parse(struct flow *f, const char *data, size_t len, int any_eol,
 	http_lines_free(&lines);
 	return fail == HTTP_TOO_LARGE ? flow_too_large(f) : 0;
 }
+
+long
+flow_prompt_tokens(const struct gen_request *rq)
+{
+	size_t bytes = strlen(rq->prompt) +
+	    (rq->system != NULL ? strlen(rq->system) : 0);
+
+	return (long)((bytes + AR_CTX_BYTES_PER_TOKEN - 1) /
+	    AR_CTX_BYTES_PER_TOKEN) + AR_CTX_OVERHEAD;
+}
+
+long
+flow_answer_room(long ctx)
+{
+	return ctx / 4 < AR_CTX_ANSWER_ROOM ? ctx / 4 : AR_CTX_ANSWER_ROOM;
+}

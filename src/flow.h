@@ -71,4 +71,11 @@ int flow_result(const struct flow *f, const struct http_res *hr,
 int flow_parse(struct flow *f, const char *data, size_t len, int any_eol,
     int (*on_line)(void *ctx, const char *line, size_t len), void *ctx);
 
+/* The estimated tokens of rq's system and user prompt: one per
+ * AR_CTX_BYTES_PER_TOKEN bytes, plus AR_CTX_OVERHEAD. */
+long flow_prompt_tokens(const struct gen_request *rq);
+/* The tokens kept free for the answer in a context of ctx tokens:
+ * AR_CTX_ANSWER_ROOM, or a quarter of ctx when that is less. */
+long flow_answer_room(long ctx);
+
 #endif

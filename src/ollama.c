@@ -227,23 +227,11 @@ ollama_status_err(const struct config *cfg, const struct http_res *hr,
 	return rc;
 }
 
-long
-ollama_prompt_tokens(const struct gen_request *rq)
-{
-	size_t bytes = strlen(rq->prompt) +
-	    (rq->system != NULL ? strlen(rq->system) : 0);
-
-	return (long)((bytes + AR_CTX_BYTES_PER_TOKEN - 1) /
-	    AR_CTX_BYTES_PER_TOKEN) + AR_CTX_OVERHEAD;
-}
-
 int
 ollama_num_ctx(const struct config *cfg, const struct gen_request *rq,
     long *num_ctx, struct ar_err *e)
 {
-	long room = cfg->num_ctx / 4 < AR_CTX_ANSWER_ROOM ? cfg->num_ctx / 4 :
-	    AR_CTX_ANSWER_ROOM;
-	long need = ollama_prompt_tokens(rq) + room;
+	long need = flow_prompt_tokens(rq) + flow_answer_room(cfg->num_ctx);
 	long max = config_max_ctx(cfg);
 
 	if (need <= cfg->num_ctx) {
