@@ -15,17 +15,6 @@
 
 #define TIER_COOL_DIR "cooldown"
 
-/* The URL a tier without one uses. */
-static const char *
-tier_default_url(const struct backend *be, const struct config *cfg)
-{
-	if (strcmp(be->name, "ollama") == 0)
-		return cfg->ollama_url;
-	if (strcmp(be->name, "openai") == 0)
-		return cfg->openai_url;
-	return cfg->gemini_base_url;
-}
-
 /* Adds one URL (s[0..len)) to t; ollama URLs are read as OLLAMA_HOST. */
 static int
 tier_add_url(struct tier *t, const char *s, size_t len, const char *spec,
@@ -98,7 +87,7 @@ tier_parse_one(struct tier *t, const char *spec, size_t len,
 			if (*q == '\0')
 				break;
 		}
-	} else if ((url = tier_default_url(t->be, cfg)) != NULL)
+	} else if ((url = backend_default_url(t->be, cfg)) != NULL)
 		rc = tier_add_url(t, url, strlen(url), spec, e);
 	if (rc == 0 && t->n_ep == 0)
 		rc = err_set(e, AR_E_CONFIG, "tier %.100s: no URL (set %s)", s,
