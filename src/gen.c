@@ -34,13 +34,14 @@ gen_result_free(struct gen_result *r)
 	buf_free(&r->output);
 }
 
-void
-gen_result_to_record(const struct gen_result *r, const char *backend,
-    struct json *rec, unsigned flags)
+/* gen_result_to_record(), with output only when with_output. */
+static void
+gen_write(const struct gen_result *r, const char *backend, struct json *rec,
+    int with_output)
 {
 	struct json *usage = json_object(), *timing = json_object();
 
-	if (!(flags & GEN_KEEP_OUTPUT) || json_obj_get(rec, "output") != NULL)
+	if (with_output)
 		json_obj_set(rec, "output", json_string(r->output.s ?
 		    r->output.s : "", r->output.len));
 	json_obj_set(rec, "backend", json_stringz(backend));
@@ -58,6 +59,20 @@ gen_result_to_record(const struct gen_result *r, const char *backend,
 	json_obj_set(rec, "timing", timing);
 	json_obj_set(rec, "finish", r->finish[0] ? json_stringz(r->finish) :
 	    json_null());
+}
+
+void
+gen_result_to_record(const struct gen_result *r, const char *backend,
+    struct json *rec)
+{
+	gen_write(r, backend, rec, 1);
+}
+
+void
+gen_result_replace(const struct gen_result *r, const char *backend,
+    struct json *rec)
+{
+	gen_write(r, backend, rec, json_obj_get(rec, "output") != NULL);
 }
 
 void
@@ -134,7 +149,7 @@ gen_record(struct json *rec, const char *stage, const char *backend,
 	}
 	if (rc == 0) {
 		gen_log_timing(&res, backend);
-		gen_result_to_record(&res, backend, rec, 0);
+		gen_result_to_record(&res, backend, rec);
 	} else {
 		record_set_error(rec, stage, &e);
 		log_error("%s: %s", e.code, e.msg);

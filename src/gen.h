@@ -44,12 +44,14 @@ void gen_result_free(struct gen_result *r);
  * Writes the answer r on rec: output, backend, model, usage
  * {input_tokens, output_tokens and, when reported, thinking_tokens},
  * timing {first_token_ms, total_ms, tokens_per_s} and finish; a field rec
- * has keeps its place. With GEN_KEEP_OUTPUT, output only replaces one rec
- * already has (ar-route: an answer replaces a stage's output).
+ * has keeps its place.
  */
-#define GEN_KEEP_OUTPUT	1u
 void gen_result_to_record(const struct gen_result *r, const char *backend,
-    struct json *rec, unsigned flags);
+    struct json *rec);
+/* The same, but output only replaces one rec already has (ar-route: an
+ * answer replaces a stage's output, and adds none). */
+void gen_result_replace(const struct gen_result *r, const char *backend,
+    struct json *rec);
 
 /* Logs the timing of a generation (one line, only with -v). */
 void gen_log_timing(const struct gen_result *r, const char *backend);

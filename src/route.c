@@ -4,17 +4,15 @@
  * Each tier is tried on one of its endpoints (tier_acquire); a tier whose
  * every endpoint cools down is skipped at once (cooling_down). A backend
  * with a cheap check (Ollama: one GET of /api/tags) is skipped at once
- * when the check, cached per endpoint for AR_STATUS_TTL_S across the
- * whole process, says the server is unreachable or the model is missing.
+ * when the check, cached per endpoint by tier.c (tier_check), says the
+ * server is unreachable or the model is missing.
  * Any failure, or an answer validation rejects, goes on to the next tier
  * (after repairs, on a local tier). Knows no wire format: every engine is
  * called through backend.h.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "check.h"
@@ -33,7 +31,6 @@
 #include "xalloc.h"
 
 #define STAGE "ar-route"
-#define STATUS_POLL_MS 50	/* a waiter looks at its cancel flag this often */
 #define ROUTE_MAX_WHY 600	/* bytes of one reason in a message */
 
 struct route {
@@ -130,88 +127,41 @@ cancelled(const struct route_hooks *h)
 	return h != NULL && gen_cancelled(h->cancel);
 }
 
-/* Records what a failed call says about the server for the next records:
- * unreachable or model missing skips the endpoint until the TTL ends. */
-static void
-status_note(struct tiers *ts, struct tier_endpoint *ep,
-    const struct ar_err *e)
-{
-	if (e->code == NULL || (strcmp(e->code, AR_E_CONNECT) != 0 &&
-	    strcmp(e->code, AR_E_RESOLVE) != 0 &&
-	    strcmp(e->code, AR_E_MODEL) != 0))
-		return;
-	pthread_mutex_lock(&ts->mu);
-	ep->check_at = clock_now_ms();
-	ep->check_err = *e;
-	pthread_mutex_unlock(&ts->mu);
-}
+/* The cheap check of one endpoint, for tier_check(). */
+struct route_check {
+	struct route *r;
+	const struct tier *t;
+	struct tier_endpoint *ep;
+};
 
-/* Waits, holding ts->mu, while another thread checks ep.
- * Returns 0, or -1 as soon as the caller is cancelled. */
+/* Runs the backend's check on the endpoint; a model digest it learns
+ * goes to the cache keys (spend.h). */
 static int
-status_wait(struct tiers *ts, const struct tier_endpoint *ep,
-    const struct route_hooks *h)
+route_check(void *ctx, const volatile int *cancel, struct ar_err *e)
 {
-	struct timespec tv;
+	struct route_check *c = ctx;
+	char digest[128];
 
-	while (ep->check_busy && !cancelled(h)) {
-		clock_gettime(CLOCK_REALTIME, &tv);
-		tv.tv_nsec += STATUS_POLL_MS * 1000000L;
-		if (tv.tv_nsec >= 1000000000L) {
-			tv.tv_sec++;
-			tv.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&ts->cv, &ts->mu, &tv);
-	}
-	return cancelled(h) ? -1 : 0;
+	if (c->t->be->check(route_client(c->r, c->t, c->ep), cancel, digest,
+	    sizeof digest, e) == -1)
+		return -1;
+	spend_note_digest(c->r->cfg, c->ep->url, c->t->model, digest);
+	return 0;
 }
 
 /* Returns 1 when the endpoint ep of t can be tried, else 0 with e set:
- * the backend's cheap check, if it has one. Concurrent records wait for
- * one check instead of making their own; a cancelled record stops waiting
- * at once, and a cancelled check is not cached. */
+ * the backend's cheap check, if it has one, through the chain's status
+ * cache (tier_check). */
 static int
 endpoint_available(struct route *r, const struct tier *t,
     struct tier_endpoint *ep, const struct route_hooks *h, struct ar_err *e)
 {
-	struct tiers *ts = r->ts;
-	struct ar_err fresh;
-	char digest[128];
-	int ok;
+	struct route_check c = { r, t, ep };
 
 	if (t->be->check == NULL)
 		return 1;
-	pthread_mutex_lock(&ts->mu);
-	if (status_wait(ts, ep, h) == -1) {
-		pthread_mutex_unlock(&ts->mu);
-		err_set(e, AR_E_CANCELLED, "cancelled during the status check");
-		return 0;
-	}
-	if (ep->check_at < 0 ||
-	    clock_now_ms() - ep->check_at >= AR_STATUS_TTL_S * 1e3) {
-		ep->check_busy = 1;
-		pthread_mutex_unlock(&ts->mu);
-		err_clear(&fresh);
-		if (t->be->check(route_client(r, t, ep), h != NULL ?
-		    h->cancel : NULL, digest, sizeof digest, &fresh) == 0)
-			spend_note_digest(r->cfg, ep->url, t->model,
-			    digest);
-		pthread_mutex_lock(&ts->mu);
-		ep->check_busy = 0;
-		pthread_cond_broadcast(&ts->cv);
-		if (fresh.code != NULL &&
-		    strcmp(fresh.code, AR_E_CANCELLED) == 0) {
-			pthread_mutex_unlock(&ts->mu);
-			*e = fresh;
-			return 0;
-		}
-		ep->check_err = fresh;
-		ep->check_at = clock_now_ms();
-	}
-	ok = ep->check_err.code == NULL;
-	*e = ep->check_err;
-	pthread_mutex_unlock(&ts->mu);
-	return ok;
+	return tier_check(r->ts, ep, h != NULL ? h->cancel : NULL, route_check,
+	    &c, e) == 0;
 }
 
 int
@@ -301,7 +251,7 @@ try_backend(struct route *r, struct job *j, struct attempt *a)
 		snprintf(a->model, sizeof a->model, "%s", res->model);
 	tier_outcome(r->ts, t, a->ep, rv == -1 ? a->err.code : NULL);
 	if (rv == -1) {
-		status_note(r->ts, a->ep, &a->err);
+		tier_check_note(r->ts, a->ep, &a->err);
 		return 0;
 	}
 	gen_log_timing(res, a->backend);
@@ -452,7 +402,7 @@ record_success(struct json *rec, const struct gen_input *in,
 	json_obj_set(rec, "backend", json_stringz(a->backend));
 	json_obj_set(rec, "model", json_stringz(a->model));
 	if (!a->from_record)
-		gen_result_to_record(res, a->backend, rec, GEN_KEEP_OUTPUT);
+		gen_result_replace(res, a->backend, rec);
 }
 
 static void
@@ -563,11 +513,9 @@ route_repair(struct route *r, struct job *j)
 	fix = repair_prompt(prompt, lang, &last->vr);
 	memcpy(model, last->model, sizeof model);
 	/* An answer that came on the record has no endpoint: choose one. */
-	if ((ep = last->ep) != NULL) {
-		pthread_mutex_lock(&r->ts->mu);
-		ep->in_flight++;
-		pthread_mutex_unlock(&r->ts->mu);
-	} else
+	if ((ep = last->ep) != NULL)
+		tier_hold(r->ts, ep);
+	else
 		ep = tier_acquire(r->ts, &r->ts->t[last->tier - r->ts->t]);
 	a = attempt_start(j, last->tier, ep);
 	snprintf(a->model, sizeof a->model, "%s", model);

@@ -66,6 +66,7 @@ stage_process(void *p, struct json *rec)
 static int
 stage_status(const struct stage *s)
 {
+	struct record_out out = RECORD_OUT(stdout);
 	void *c = s->be->client_new(s->cfg, s->url, s->model);
 	struct json *rec;
 	int can_serve, rv;
@@ -73,9 +74,9 @@ stage_status(const struct stage *s)
 	rec = s->be->status(c, &can_serve);
 	rv = can_serve ? AR_EXIT_OK : AR_EXIT_FAIL;
 	/* Closed in any case: the close reports a failed write. */
-	if (record_write(stdout, rec) == -1)
+	if (record_out_write(&out, rec) == -1)
 		rv = AR_EXIT_FAIL;
-	if (record_close_stdout() == -1)
+	if (record_out_close(&out) == -1)
 		rv = AR_EXIT_FAIL;
 	json_free(rec);
 	s->be->client_free(c);
