@@ -15,9 +15,6 @@
 #include "xalloc.h"
 
 #define OPENAI_WHO		"the OpenAI-compatible server"
-#define OPENAI_STATUS_CONNECT_S	2.0
-#define OPENAI_STATUS_TIMEOUT_S	5.0
-#define OPENAI_BACKSTOP_S	5.0
 #define OPENAI_MAX_MESSAGE	296
 
 struct openai {
@@ -275,12 +272,7 @@ openai_status_err(const struct openai *o, const struct http_res *hr,
 	    AR_MAX_ERROR_BODY, &jerr) : NULL;
 	if (v != NULL && v->type == JSON_OBJECT)
 		msg = openai_error_message(v, &len);
-	if (msg != NULL)
-		buf_add_oneline(&m, msg, len, OPENAI_MAX_MESSAGE);
-	else if (hr->body.len)
-		buf_add_oneline(&m, hr->body.s, hr->body.len, AR_MAX_QUOTE);
-	else
-		buf_adds(&m, "(empty body)");
+	flow_error_text(&hr->body, msg, len, OPENAI_MAX_MESSAGE, &m);
 	if (hr->status == 400 && openai_is_context(v, buf_str(&m)))
 		code = AR_E_CONTEXT;
 	else if (hr->status == 401 || hr->status == 403)
@@ -300,13 +292,6 @@ openai_status_err(const struct openai *o, const struct http_res *hr,
 	return rc;
 }
 
-/* on_tick of a status request: stops it once its cancel flag is set. */
-static int
-openai_stop(void *ctx)
-{
-	return gen_cancelled(ctx);
-}
-
 /* GETs url with the status check's short timeouts and the key; cancel
  * (may be NULL) stops it. Returns the HTTP status, or -1 with st->error
  * set when no answer came; the body is left in hr (free it). */
@@ -314,24 +299,13 @@ static long
 openai_get(struct openai *o, const char *url, const volatile int *cancel,
     struct http_res *hr, struct openai_status *st)
 {
-	struct http_req hq;
 	const char *headers[2] = { o->auth, NULL };
 	char shown[256];
 
-	memset(&hq, 0, sizeof hq);
-	hq.method = "GET";
-	hq.url = url;
-	hq.headers = headers;
-	hq.connect_timeout = OPENAI_STATUS_CONNECT_S;
-	hq.timeout = OPENAI_STATUS_TIMEOUT_S;
-	hq.on_tick = openai_stop;
-	hq.ctx = (void *)cancel;
-	if (http_do(o->http, &hq, hr) == 0)
+	if (flow_get(o->http, url, headers, cancel, hr) == 0)
 		return hr->status;
 	http_url_public(url, shown, sizeof shown);
-	st->error_code = hr->fail == HTTP_RESOLVE ? AR_E_RESOLVE :
-	    hr->fail == HTTP_TIMEOUT ? AR_E_TIMEOUT :
-	    hr->fail == HTTP_REFUSED ? AR_E_CONNECT : AR_E_TRANSPORT;
+	st->error_code = flow_fail_code(hr);
 	snprintf(st->error, sizeof st->error, "cannot reach %.100s: %.120s",
 	    shown, hr->errmsg);
 	return -1;
@@ -470,13 +444,13 @@ openai_generate(struct openai *o, const struct gen_request *rq,
 {
 	const struct config *cfg = o->cfg;
 	struct openai_stream st;
-	struct http_req hq;
+	struct flow_post fp;
+	char *body;
 	struct http_res hr;
 	struct buf url = BUF_INIT;
 	const char *headers[3] = { "Content-Type: application/json", NULL,
 	    NULL };
-	char *body, shown[256];
-	size_t bodylen;
+	char shown[256];
 	int rc;
 
 	snprintf(res->model, sizeof res->model, "%s", o->model);
@@ -484,24 +458,20 @@ openai_generate(struct openai *o, const struct gen_request *rq,
 		return -1;
 	memset(&st, 0, sizeof st);
 	flow_init(&st.f, cfg, rq, res, e, OPENAI_WHO);
-	body = openai_body(o, rq, &bodylen);
 	buf_printf(&url, "%s/chat/completions", o->base);
 	headers[1] = o->auth;
-	memset(&hq, 0, sizeof hq);
-	hq.method = "POST";
-	hq.url = buf_str(&url);
-	hq.body = body;
-	hq.bodylen = bodylen;
-	hq.headers = headers;
-	hq.any_eol = 1;
-	hq.timeout = cfg->timeout > 0 ? cfg->timeout + OPENAI_BACKSTOP_S : 0;
-	hq.on_line = stream_line;
-	hq.on_tick = flow_tick;
-	hq.ctx = &st;
-	http_do(o->http, &hq, &hr);
-	flow_timing(&st.f, st.completion_tokens, 0);
 	http_url_public(o->base, shown, sizeof shown);
-	if ((rc = flow_result(&st.f, &hr, shown, NULL)) == 1)
+	memset(&fp, 0, sizeof fp);
+	fp.url = buf_str(&url);
+	fp.body = body = openai_body(o, rq, &fp.bodylen);
+	fp.headers = headers;
+	fp.any_eol = 1;
+	fp.on_line = stream_line;
+	fp.ctx = &st;
+	fp.shown = shown;
+	rc = flow_post(&st.f, o->http, &fp, &hr);
+	flow_timing(&st.f, st.completion_tokens, 0);
+	if (rc == 1)
 		rc = openai_status_err(o, &hr, e);
 	else if (rc == 0)
 		rc = stream_end(&st);
