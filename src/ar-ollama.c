@@ -9,13 +9,10 @@
 
 static const struct option longopts[] = {
 	CLI_COMMON_LONGOPTS,
-	{ "first-token-timeout", required_argument, NULL, 'T' },
+	STAGE_CLOCK_LONGOPTS,
 	{ "host", required_argument, NULL, 'H' },
-	{ "min-tps", required_argument, NULL, CLI_OPT_MIN_TPS },
 	{ "model", required_argument, NULL, 'm' },
 	{ "num-ctx", required_argument, NULL, 'c' },
-	{ "status", no_argument, NULL, STAGE_OPT_STATUS },
-	{ "timeout", required_argument, NULL, 't' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -25,9 +22,7 @@ static const struct cli_setting settings[] = {
 	{ 'c', "AR_NUM_CTX", "--num-ctx" },
 	{ 'H', "OLLAMA_HOST", "--host" },
 	{ 'm', "AR_LOCAL_MODEL", "--model" },
-	{ 'T', "AR_FIRST_TOKEN_TIMEOUT", "--first-token-timeout" },
-	{ 't', "AR_TIMEOUT", "--timeout" },
-	{ CLI_OPT_MIN_TPS, "AR_MIN_TPS", "--min-tps" },
+	STAGE_CLOCK_SETTINGS,
 	{ 0, NULL, NULL }
 };
 

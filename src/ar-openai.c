@@ -14,21 +14,16 @@ enum { OPT_BASE_URL = STAGE_OPT_STATUS + 1 };
 
 static const struct option longopts[] = {
 	CLI_COMMON_LONGOPTS,
+	STAGE_CLOCK_LONGOPTS,
 	{ "base-url", required_argument, NULL, OPT_BASE_URL },
-	{ "first-token-timeout", required_argument, NULL, 'T' },
-	{ "min-tps", required_argument, NULL, CLI_OPT_MIN_TPS },
 	{ "model", required_argument, NULL, 'm' },
-	{ "status", no_argument, NULL, STAGE_OPT_STATUS },
-	{ "timeout", required_argument, NULL, 't' },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const struct cli_setting settings[] = {
 	{ OPT_BASE_URL, "OPENAI_BASE_URL", "--base-url" },
 	{ 'm', "AR_LOCAL_MODEL", "--model" },
-	{ 'T', "AR_FIRST_TOKEN_TIMEOUT", "--first-token-timeout" },
-	{ 't', "AR_TIMEOUT", "--timeout" },
-	{ CLI_OPT_MIN_TPS, "AR_MIN_TPS", "--min-tps" },
+	STAGE_CLOCK_SETTINGS,
 	{ 0, NULL, NULL }
 };
 

@@ -13,6 +13,18 @@
 /* The getopt value of --status; a stage's other own options follow. */
 #define STAGE_OPT_STATUS	CLI_OPT_OWN
 
+/* The options of the local stages' clock and --status (their --help is
+ * CLI_HELP_STAGE_CLOCK), and the settings the clock's flags set. */
+#define STAGE_CLOCK_LONGOPTS \
+	{ "first-token-timeout", required_argument, NULL, 'T' }, \
+	{ "min-tps", required_argument, NULL, CLI_OPT_MIN_TPS }, \
+	{ "status", no_argument, NULL, STAGE_OPT_STATUS }, \
+	{ "timeout", required_argument, NULL, 't' }
+#define STAGE_CLOCK_SETTINGS \
+	{ 'T', "AR_FIRST_TOKEN_TIMEOUT", "--first-token-timeout" }, \
+	{ 't', "AR_TIMEOUT", "--timeout" }, \
+	{ CLI_OPT_MIN_TPS, "AR_MIN_TPS", "--min-tps" }
+
 /* struct cli.own of a stage with --status: sets *(int *)ctx. Returns 0,
  * or -1 for any other option. */
 int stage_flag(void *ctx, int opt, const char *arg);
