@@ -3,8 +3,7 @@
 
 #include "cli.h"
 #include "config.h"
-#include "gemini.h"
-#include "gen.h"
+#include "stage.h"
 
 #define STAGE "ar-gemini"
 
@@ -20,31 +19,6 @@ static const struct cli_setting settings[] = {
 	{ 't', "AR_TIMEOUT", "--timeout" },
 	{ 0, NULL, NULL }
 };
-
-static int
-generate(void *g, const struct gen_request *rq, struct gen_result *res,
-    struct ar_err *e)
-{
-	return gemini_generate(g, rq, res, e);
-}
-
-static void *
-worker_new(void *cfg)
-{
-	return gemini_new(cfg);
-}
-
-static void
-worker_free(void *g)
-{
-	gemini_free(g);
-}
-
-static void
-process(void *g, struct json *rec)
-{
-	gen_record(rec, STAGE, "gemini", generate, g);
-}
 
 int
 main(int argc, char **argv)
@@ -62,14 +36,10 @@ main(int argc, char **argv)
 		"Environment: GOOGLE_API_KEY GEMINI_API_KEY AR_CLOUD_MODEL\n"
 		"  GOOGLE_GEMINI_BASE_URL AR_CLOUD_THINKING AR_TIMEOUT (also from .env files)\n"
 	};
-	struct pool_ops ops = {
-		.worker_new = worker_new, .worker_free = worker_free,
-		.process = process, .emit = cli_emit, .arg = &cfg
-	};
 
 	if ((rv = cli_parse(&cli, argc, argv, &cfg)) >= 0)
 		return rv;
-	rv = cli_run(STAGE, 1, &ops);
+	rv = stage_run("gemini", &cfg, 0);
 	config_free(&cfg);
 	return rv;
 }

@@ -98,7 +98,7 @@ process(void *r, struct json *rec)
 /* Writes a record, or with -r only its code; a failed record's error goes
  * to stderr in both modes. */
 static int
-emit(void *arg, const struct json *rec)
+emit(void *arg, struct record_out *out, const struct json *rec)
 {
 	struct ctx *c = arg;
 	const struct json *err = json_obj_get(rec, "error");
@@ -112,7 +112,8 @@ emit(void *arg, const struct json *rec)
 	}
 	c->emitted++;
 	progress_hide(c->progress);
-	rv = c->raw ? record_write_code(stdout, rec) : record_write(stdout, rec);
+	rv = c->raw ? record_out_write_code(out, rec) :
+	    record_out_write(out, rec);
 	progress_note(c->progress, rec);
 	return rv;
 }
@@ -122,6 +123,7 @@ emit(void *arg, const struct json *rec)
 static int
 status(const struct ctx *c, const struct tiers *ts)
 {
+	struct record_out out = RECORD_OUT(stdout);
 	struct json *rec;
 	int i, k, can, any = 0, rv = AR_EXIT_OK;
 
@@ -132,12 +134,12 @@ status(const struct ctx *c, const struct tiers *ts)
 		for (k = 0; k < ts->t[i].n_ep; k++) {
 			rec = tier_status(ts, c->cfg, i, k, &can);
 			any |= can;
-			if (record_write(stdout, rec) == -1)
+			if (record_out_write(&out, rec) == -1)
 				rv = AR_EXIT_FAIL;
 			json_free(rec);
 		}
 	}
-	if (record_close_stdout() == -1)
+	if (record_out_close(&out) == -1)
 		rv = AR_EXIT_FAIL;
 	return any ? rv : AR_EXIT_FAIL;
 }

@@ -184,3 +184,19 @@ backend_is_local(const char *name)
 
 	return b != NULL && b->local;
 }
+
+const char *
+backend_default_url(const struct backend *be, const struct config *cfg)
+{
+	if (strcmp(be->name, "ollama") == 0)
+		return cfg->ollama_url;
+	if (strcmp(be->name, "openai") == 0)
+		return cfg->openai_url;
+	return cfg->gemini_base_url;
+}
+
+const char *
+backend_default_model(const struct backend *be, const struct config *cfg)
+{
+	return be->local ? cfg->local_model : cfg->cloud_model;
+}

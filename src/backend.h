@@ -42,5 +42,12 @@ struct backend {
 const struct backend *backend_find(const char *name, size_t len);
 /* Nonzero when the backend named name is local (ollama, openai). */
 int backend_is_local(const char *name);
+/* The endpoint URL of be that cfg sets (OLLAMA_HOST, OPENAI_BASE_URL,
+ * GOOGLE_GEMINI_BASE_URL; borrowed, NULL when unset), and its model
+ * (AR_LOCAL_MODEL for the local ones, AR_CLOUD_MODEL for gemini). */
+const char *backend_default_url(const struct backend *be,
+    const struct config *cfg);
+const char *backend_default_model(const struct backend *be,
+    const struct config *cfg);
 
 #endif

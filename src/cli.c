@@ -209,24 +209,25 @@ cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 }
 
 int
-cli_emit(void *arg, const struct json *rec)
+cli_emit(void *arg, struct record_out *out, const struct json *rec)
 {
 	(void)arg;
-	return record_write(stdout, rec);
+	return record_out_write(out, rec);
 }
 
 int
 cli_run(const char *prog, int jobs, const struct pool_ops *ops)
 {
+	struct record_out out = RECORD_OUT(stdout);
 	struct record_reader *rd;
 	int rv;
 
 	rd = record_reader_new(stdin, prog);
-	rv = pool_run(rd, jobs, ops);
+	rv = pool_run(rd, jobs, ops, &out);
 	if (record_reader_error(rd))
 		log_error("read error on standard input");
 	record_reader_free(rd);
-	if (record_close_stdout() == -1)
+	if (record_out_close(&out) == -1)
 		rv = AR_EXIT_FAIL;
 	return rv;
 }
@@ -234,16 +235,17 @@ cli_run(const char *prog, int jobs, const struct pool_ops *ops)
 int
 cli_run_one(struct json *rec, const struct pool_ops *ops)
 {
+	struct record_out out = RECORD_OUT(stdout);
 	void *w = ops->worker_new(ops->arg);
 	int rv;
 
 	ops->process(w, rec);
 	ops->worker_free(w);
 	rv = record_failed(rec) ? AR_EXIT_FAIL : AR_EXIT_OK;
-	if (ops->emit(ops->arg, rec) == -1)
+	if (ops->emit(ops->arg, &out, rec) == -1)
 		rv = AR_EXIT_FAIL;
 	json_free(rec);
-	if (record_close_stdout() == -1)
+	if (record_out_close(&out) == -1)
 		rv = AR_EXIT_FAIL;
 	return rv;
 }

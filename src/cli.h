@@ -131,7 +131,7 @@ int cli_run_one(struct json *rec, const struct pool_ops *ops);
 struct tiers;
 int cli_tiers(const struct config *cfg, struct tiers *ts);
 
-/* Writes rec on stdout (the usual pool_ops.emit). */
-int cli_emit(void *arg, const struct json *rec);
+/* Writes rec on out (the usual pool_ops.emit). */
+int cli_emit(void *arg, struct record_out *out, const struct json *rec);
 
 #endif

@@ -9,6 +9,13 @@
 #include "defaults.h"
 #include "flow.h"
 
+/* The transfer's own budget past cfg->timeout: flow_tick enforces the
+ * timeout, this is a backstop. */
+#define FLOW_BACKSTOP_S		5.0
+/* Status checks must answer fast. */
+#define FLOW_STATUS_CONNECT_S	2.0
+#define FLOW_STATUS_TIMEOUT_S	5.0
+
 void
 flow_init(struct flow *f, const struct config *cfg,
     const struct gen_request *rq, struct gen_result *res, struct ar_err *e,
@@ -228,4 +235,93 @@ flow_parse(struct flow *f, const char *data, size_t len, int any_eol,
 		fail = http_lines_end(&lines);
 	http_lines_free(&lines);
 	return fail == HTTP_TOO_LARGE ? flow_too_large(f) : 0;
+}
+
+long
+flow_prompt_tokens(const struct gen_request *rq)
+{
+	size_t bytes = strlen(rq->prompt) +
+	    (rq->system != NULL ? strlen(rq->system) : 0);
+
+	return (long)((bytes + AR_CTX_BYTES_PER_TOKEN - 1) /
+	    AR_CTX_BYTES_PER_TOKEN) + AR_CTX_OVERHEAD;
+}
+
+long
+flow_answer_room(long ctx)
+{
+	return ctx / 4 < AR_CTX_ANSWER_ROOM ? ctx / 4 : AR_CTX_ANSWER_ROOM;
+}
+
+int
+flow_post(struct flow *f, struct http *h, const struct flow_post *p,
+    struct http_res *hr)
+{
+	const struct config *cfg = f->cfg;
+	struct http_req hq;
+
+	memset(&hq, 0, sizeof hq);
+	hq.method = "POST";
+	hq.url = p->url;
+	hq.body = p->body;
+	hq.bodylen = p->bodylen;
+	hq.headers = p->headers;
+	hq.any_eol = p->any_eol;
+	hq.timeout = cfg->timeout > 0 ? cfg->timeout + FLOW_BACKSTOP_S : 0;
+	hq.on_line = p->on_line;
+	hq.on_tick = flow_tick;
+	hq.ctx = p->ctx;
+	hq.cancel = f->rq->cancel;
+	http_do(h, &hq, hr);
+	return flow_result(f, hr, p->shown, p->hint);
+}
+
+int
+flow_get(struct http *h, const char *url, const char *const *headers,
+    const volatile int *cancel, struct http_res *hr)
+{
+	struct http_req hq;
+
+	memset(hr, 0, sizeof *hr);	/* http_do() is not called when cancelled */
+	if (gen_cancelled(cancel)) {
+		hr->fail = HTTP_ABORTED;
+		return -1;
+	}
+	memset(&hq, 0, sizeof hq);
+	hq.method = "GET";
+	hq.url = url;
+	hq.headers = headers;
+	hq.connect_timeout = FLOW_STATUS_CONNECT_S;
+	hq.timeout = FLOW_STATUS_TIMEOUT_S;
+	hq.cancel = cancel;
+	return http_do(h, &hq, hr);
+}
+
+const char *
+flow_fail_code(const struct http_res *hr)
+{
+	switch (hr->fail) {
+	case HTTP_RESOLVE:
+		return AR_E_RESOLVE;
+	case HTTP_TIMEOUT:
+		return AR_E_TIMEOUT;
+	case HTTP_REFUSED:
+		return AR_E_CONNECT;
+	case HTTP_ABORTED:
+		return AR_E_CANCELLED;
+	default:
+		return AR_E_TRANSPORT;
+	}
+}
+
+void
+flow_error_text(const struct buf *body, const char *msg, size_t msglen,
+    size_t max, struct buf *out)
+{
+	if (msg != NULL)
+		buf_add_oneline(out, msg, msglen, max);
+	else if (body->len)
+		buf_add_oneline(out, body->s, body->len, AR_MAX_QUOTE);
+	else
+		buf_adds(out, "(empty body)");
 }

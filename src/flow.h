@@ -73,4 +73,53 @@ int flow_result(const struct flow *f, const struct http_res *hr,
 int flow_parse(struct flow *f, const char *data, size_t len, int any_eol,
     int (*on_line)(void *ctx, const char *line, size_t len), void *ctx);
 
+/* The streamed POST of a local backend's generation. */
+struct flow_post {
+	const char *url;
+	const char *body;
+	size_t bodylen;
+	const char *const *headers;	/* NULL-terminated; may be NULL */
+	int any_eol;			/* lines as Server-Sent Events split */
+	int (*on_line)(void *ctx, const char *line, size_t len);
+	void *ctx;			/* on_line's; its struct flow first */
+	const char *shown;		/* the server as messages name it */
+	const char *hint;		/* for connect_failed; may be NULL */
+};
+
+/*
+ * Sends p on h as f's request: f's clocks on every tick (flow_tick), the
+ * transfer's own budget a backstop past cfg->timeout. Returns as
+ * flow_result(): -1 (e set), 1 for a non-2xx status (hr holds its body
+ * for the backend to map), 0 for a 2xx stream that arrived whole. hr is
+ * the caller's to free (http_res_free) in every case.
+ */
+int flow_post(struct flow *f, struct http *h, const struct flow_post *p,
+    struct http_res *hr);
+
+/*
+ * GETs url on h with a status check's short timeouts, headers (may be
+ * NULL) and cancel (may be NULL: stops the request once set). Returns
+ * 0 when an answer came, whatever its status, or -1 when none did:
+ * hr->fail tells why (flow_fail_code()). hr is the caller's to free.
+ */
+int flow_get(struct http *h, const char *url, const char *const *headers,
+    const volatile int *cancel, struct http_res *hr);
+/* The error code of a request that got no answer: resolve_failed,
+ * timeout, connect_failed (refused), cancelled, transport_error for the
+ * rest (TLS among them: never connect_failed). */
+const char *flow_fail_code(const struct http_res *hr);
+
+/* Appends as one line the message a server's error body gave (msg,
+ * msglen; NULL when it gave none), at most max bytes, else the start of
+ * the body, else "(empty body)". */
+void flow_error_text(const struct buf *body, const char *msg, size_t msglen,
+    size_t max, struct buf *out);
+
+/* The estimated tokens of rq's system and user prompt: one per
+ * AR_CTX_BYTES_PER_TOKEN bytes, plus AR_CTX_OVERHEAD. */
+long flow_prompt_tokens(const struct gen_request *rq);
+/* The tokens kept free for the answer in a context of ctx tokens:
+ * AR_CTX_ANSWER_ROOM, or a quarter of ctx when that is less. */
+long flow_answer_room(long ctx);
+
 #endif

@@ -84,6 +84,26 @@ json_double(double d)
 }
 
 struct json *
+json_fixed(double d, int decimals)
+{
+	char tmp[352], *p;
+
+	if (!isfinite(d) || fabs(d) >= 1e300)
+		return json_double(d);
+	snprintf(tmp, sizeof tmp, "%.*f", decimals, d);
+	if ((p = strchr(tmp, ',')) != NULL)
+		*p = '.';		/* a locale's decimal comma */
+	if (strchr(tmp, '.') != NULL) {
+		p = tmp + strlen(tmp) - 1;
+		while (*p == '0')
+			*p-- = '\0';
+		if (*p == '.')
+			*p = '\0';
+	}
+	return number_text(strcmp(tmp, "-0") == 0 ? "0" : tmp);
+}
+
+struct json *
 json_string(const char *s, size_t len)
 {
 	struct json *v = new_value(JSON_STRING);

@@ -85,6 +85,9 @@ struct json *json_null(void);
 struct json *json_bool(int b);
 struct json *json_int(long long v);
 struct json *json_double(double v);	/* shortest %.17g; NaN, Inf: 0 */
+/* v rounded to `decimals` places (0 to 17), without trailing zeros:
+ * 12.30 is written 12.3, 4.00 is written 4. */
+struct json *json_fixed(double v, int decimals);
 struct json *json_string(const char *s, size_t len);
 struct json *json_stringz(const char *s);
 struct json *json_array(void);

@@ -272,6 +272,28 @@ mcp_tool_call_free(struct mcp_tool_call *tc)
 	memset(tc, 0, sizeof *tc);
 }
 
+/* The routed record's outcome, read once (tool_answer_read); strings
+ * borrowed from the record. */
+struct tool_answer {
+	const struct json *code;	/* a string; NULL: no valid code */
+	const char *language, *backend, *model;	/* NULL when absent */
+	const char *error;		/* error.message, NULL when none */
+};
+
+static void
+tool_answer_read(const struct json *rec, struct tool_answer *an)
+{
+	const struct json *err = json_obj_get(rec, "error");
+	const struct json *code = json_obj_get(rec, "code");
+
+	an->code = err == NULL && code != NULL && code->type == JSON_STRING ?
+	    code : NULL;
+	an->language = json_obj_str(rec, "language", NULL);
+	an->backend = json_obj_str(rec, "backend", NULL);
+	an->model = json_obj_str(rec, "model", NULL);
+	an->error = err != NULL ? json_obj_str(err, "message", NULL) : NULL;
+}
+
 /* Copies rec's field into obj when it is there. */
 static void
 copy_field(struct json *obj, const struct json *rec, const char *key)
@@ -284,10 +306,9 @@ copy_field(struct json *obj, const struct json *rec, const char *key)
 
 /* The isError result for code too large to send. */
 static struct json *
-tool_too_large(const struct json *rec, size_t len)
+tool_too_large(const struct tool_answer *an, size_t len)
 {
-	const char *backend = json_obj_str(rec, "backend", NULL);
-	const char *model = json_obj_str(rec, "model", NULL);
+	const char *backend = an->backend, *model = an->model;
 	struct buf msg = BUF_INIT;
 	struct json *text;
 
@@ -315,12 +336,12 @@ count_lines(const char *s, size_t len)
 /* Writes the code to tc->write_to and says so, in text and in
  * structuredContent (sc, taken), without the code. */
 static struct json *
-tool_written(const struct mcp_tool_call *tc, const struct json *code,
+tool_written(const struct mcp_tool_call *tc, const struct tool_answer *an,
     struct json *sc)
 {
-	const char *lang = json_obj_str(sc, "language", NULL);
-	const char *backend = json_obj_str(sc, "backend", NULL);
-	const char *model = json_obj_str(sc, "model", NULL);
+	const struct json *code = an->code;
+	const char *lang = an->language, *backend = an->backend;
+	const char *model = an->model;
 	struct buf data = BUF_INIT, text = BUF_INIT;
 	struct json *w, *r;
 	struct ar_err e;
@@ -360,25 +381,22 @@ mcp_tool_outcome(const struct mcp_tool_call *tc)
 		"code", "language", "backend", "model", "attempts", "usage",
 		"timing", "finish", NULL
 	};
-	const struct json *rec = tc->rec;
-	const struct json *code = json_obj_get(rec, "code");
-	const struct json *err = json_obj_get(rec, "error");
-	const char *msg;
+	struct tool_answer an;
 	struct json *sc;
 	size_t i;
 
-	if (err == NULL && code != NULL && code->type == JSON_STRING) {
-		if (code->len > MCP_MAX_CODE && tc->write_to == NULL)
-			return tool_too_large(rec, code->len);
-		sc = json_object();
-		for (i = 0; fields[i] != NULL; i++)
-			copy_field(sc, rec, fields[i]);
-		if (tc->write_to != NULL)
-			return tool_written(tc, code, sc);
-		return tool_result(json_copy(code), sc, 0);
-	}
-	msg = err != NULL ? json_obj_str(err, "message", NULL) : NULL;
-	return tool_error(msg != NULL ? msg : "no backend produced valid code");
+	tool_answer_read(tc->rec, &an);
+	if (an.code == NULL)
+		return tool_error(an.error != NULL ? an.error :
+		    "no backend produced valid code");
+	if (an.code->len > MCP_MAX_CODE && tc->write_to == NULL)
+		return tool_too_large(&an, an.code->len);
+	sc = json_object();
+	for (i = 0; fields[i] != NULL; i++)
+		copy_field(sc, tc->rec, fields[i]);
+	if (tc->write_to != NULL)
+		return tool_written(tc, &an, sc);
+	return tool_result(json_copy(an.code), sc, 0);
 }
 
 struct json *

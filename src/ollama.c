@@ -14,11 +14,6 @@
 #include "ollama.h"
 #include "xalloc.h"
 
-/* Status checks must answer fast. */
-#define OLLAMA_STATUS_CONNECT_S	2.0
-#define OLLAMA_STATUS_TIMEOUT_S	5.0
-/* The transfer's own budget is a backstop; on_tick enforces cfg->timeout. */
-#define OLLAMA_BACKSTOP_S	5.0
 /* Bytes of Ollama's own error text kept in a message. */
 #define OLLAMA_MAX_MESSAGE	296
 
@@ -194,17 +189,13 @@ ollama_error_text(const struct buf *body, struct buf *out)
 	struct json_error jerr;
 	struct json *v;
 	const char *msg;
-	size_t len;
+	size_t len = 0;
 
 	v = body->len ? json_parse(body->s, body->len, AR_MAX_ERROR_BODY,
 	    &jerr) : NULL;
-	if (v != NULL && v->type == JSON_OBJECT &&
-	    (msg = json_obj_str(v, "error", &len)) != NULL)
-		buf_add_oneline(out, msg, len, OLLAMA_MAX_MESSAGE);
-	else if (body->len)
-		buf_add_oneline(out, body->s, body->len, AR_MAX_QUOTE);
-	else
-		buf_adds(out, "(empty body)");
+	msg = v != NULL && v->type == JSON_OBJECT ? json_obj_str(v, "error",
+	    &len) : NULL;
+	flow_error_text(body, msg, len, OLLAMA_MAX_MESSAGE, out);
 	json_free(v);
 }
 
@@ -229,23 +220,11 @@ ollama_status_err(const struct config *cfg, const struct http_res *hr,
 	return rc;
 }
 
-long
-ollama_prompt_tokens(const struct gen_request *rq)
-{
-	size_t bytes = strlen(rq->prompt) +
-	    (rq->system != NULL ? strlen(rq->system) : 0);
-
-	return (long)((bytes + AR_CTX_BYTES_PER_TOKEN - 1) /
-	    AR_CTX_BYTES_PER_TOKEN) + AR_CTX_OVERHEAD;
-}
-
 int
 ollama_num_ctx(const struct config *cfg, const struct gen_request *rq,
     long *num_ctx, struct ar_err *e)
 {
-	long room = cfg->num_ctx / 4 < AR_CTX_ANSWER_ROOM ? cfg->num_ctx / 4 :
-	    AR_CTX_ANSWER_ROOM;
-	long need = ollama_prompt_tokens(rq) + room;
+	long need = flow_prompt_tokens(rq) + flow_answer_room(cfg->num_ctx);
 	long max = config_max_ctx(cfg);
 
 	if (need <= cfg->num_ctx) {
@@ -268,33 +247,27 @@ ollama_generate(struct ollama *o, const struct gen_request *rq,
 {
 	const struct config *cfg = o->cfg;
 	struct ollama_stream st;
-	struct http_req hq;
+	struct flow_post fp;
+	char *body;
 	struct http_res hr;
 	struct buf url = BUF_INIT;
-	char *body;
-	size_t bodylen;
 	int rc = 0;
 
 	stream_init(&st, cfg, rq, res, e);
 	snprintf(res->model, sizeof res->model, "%s", cfg->local_model);
 	if (ollama_num_ctx(cfg, rq, &st.num_ctx, e) == -1)
 		return -1;
-	body = ollama_body(cfg, rq, st.num_ctx, &bodylen);
 	buf_printf(&url, "%s/api/generate", cfg->ollama_url);
-	memset(&hq, 0, sizeof hq);
-	hq.method = "POST";
-	hq.url = buf_str(&url);
-	hq.body = body;
-	hq.bodylen = bodylen;
-	hq.timeout = cfg->timeout > 0 ? cfg->timeout + OLLAMA_BACKSTOP_S : 0;
-	hq.on_line = stream_line;
-	hq.on_tick = flow_tick;
-	hq.ctx = &st;
-	hq.cancel = rq->cancel;
-	http_do(o->http, &hq, &hr);
+	memset(&fp, 0, sizeof fp);
+	fp.url = buf_str(&url);
+	fp.body = body = ollama_body(cfg, rq, st.num_ctx, &fp.bodylen);
+	fp.on_line = stream_line;
+	fp.ctx = &st;
+	fp.shown = cfg->ollama_url;
+	fp.hint = "is `ollama serve` running?";
+	rc = flow_post(&st.f, o->http, &fp, &hr);
 	flow_timing(&st.f, st.eval_count, st.eval_ns);
-	if ((rc = flow_result(&st.f, &hr, cfg->ollama_url,
-	    "is `ollama serve` running?")) == 1)
+	if (rc == 1)
 		rc = ollama_status_err(cfg, &hr, e);
 	else if (rc == 0)
 		rc = stream_end(&st);
@@ -324,28 +297,19 @@ static struct json *
 ollama_get(struct ollama *o, const char *path, const volatile int *cancel,
     struct ollama_status *st)
 {
-	struct http_req hq;
 	struct http_res hr;
 	struct buf url = BUF_INIT;
 	struct json_error jerr;
 	struct json *v = NULL;
 
 	buf_printf(&url, "%s%s", o->cfg->ollama_url, path);
-	memset(&hq, 0, sizeof hq);
-	hq.method = "GET";
-	hq.url = buf_str(&url);
-	hq.connect_timeout = OLLAMA_STATUS_CONNECT_S;
-	hq.timeout = OLLAMA_STATUS_TIMEOUT_S;
-	hq.cancel = cancel;
-	memset(&hr, 0, sizeof hr);	/* http_do() is not called when cancelled */
-	if (gen_cancelled(cancel) || (http_do(o->http, &hq, &hr) == -1 &&
-	    gen_cancelled(cancel))) {
+	if (flow_get(o->http, buf_str(&url), NULL, cancel, &hr) == -1 &&
+	    gen_cancelled(cancel)) {
 		st->error_code = AR_E_CANCELLED;
 		snprintf(st->error, sizeof st->error, "the status check was "
 		    "cancelled");
 	} else if (hr.fail != HTTP_OK) {
-		st->error_code = hr.fail == HTTP_RESOLVE ? AR_E_RESOLVE :
-		    hr.fail == HTTP_TIMEOUT ? AR_E_TIMEOUT : AR_E_CONNECT;
+		st->error_code = flow_fail_code(&hr);
 		snprintf(st->error, sizeof st->error, "cannot connect to "
 		    "Ollama at %.100s: %.120s", o->cfg->ollama_url, hr.errmsg);
 	} else if (hr.status != 200) {

@@ -28,14 +28,10 @@ void ollama_free(struct ollama *o);
 int ollama_generate(struct ollama *o, const struct gen_request *rq,
     struct gen_result *res, struct ar_err *e);
 
-/* The estimated tokens of rq's system and user prompt: one per
- * AR_CTX_BYTES_PER_TOKEN bytes, plus AR_CTX_OVERHEAD. */
-long ollama_prompt_tokens(const struct gen_request *rq);
-
 /*
  * The num_ctx to ask for rq: cfg->num_ctx when the estimated prompt and
- * room for the answer (AR_CTX_ANSWER_ROOM tokens, a quarter of num_ctx
- * when that is less) fit it, else that need rounded up to AR_CTX_STEP, up
+ * room for the answer (flow.h's flow_prompt_tokens() and
+ * flow_answer_room()) fit it, else that need rounded up to AR_CTX_STEP, up
  * to config_max_ctx(). Returns 0 with *num_ctx set, or -1 with e set
  * (context_overflow) when even that is too small.
  */

@@ -15,9 +15,6 @@
 #include "xalloc.h"
 
 #define OPENAI_WHO		"the OpenAI-compatible server"
-#define OPENAI_STATUS_CONNECT_S	2.0
-#define OPENAI_STATUS_TIMEOUT_S	5.0
-#define OPENAI_BACKSTOP_S	5.0
 #define OPENAI_MAX_MESSAGE	296
 
 struct openai {
@@ -26,6 +23,8 @@ struct openai {
 	char *model;
 	char *auth;		/* "Authorization: Bearer ..." or NULL; SECRET */
 	struct http *http;
+	long n_ctx;		/* the server's context for model; 0 unknown */
+	int ctx_asked;		/* n_ctx came from an answering server */
 };
 
 /* The state of one streamed completion. */
@@ -78,6 +77,22 @@ openai_message(const char *role, const char *content)
 	return m;
 }
 
+/* AR_LOCAL_THINK as these servers take it: true and false as the chat
+ * template's enable_thinking (vLLM, llama-server: Qwen3 and the like), a
+ * level as the Chat Completions field reasoning_effort. */
+static void
+openai_think(struct json *req, const char *think)
+{
+	struct json *kw;
+
+	if (strcmp(think, "true") == 0 || strcmp(think, "false") == 0) {
+		kw = json_object();
+		json_obj_set(kw, "enable_thinking", json_bool(think[0] == 't'));
+		json_obj_set(req, "chat_template_kwargs", kw);
+	} else
+		json_obj_set(req, "reasoning_effort", json_stringz(think));
+}
+
 static char *
 openai_body(const struct openai *o, const struct gen_request *rq,
     size_t *len)
@@ -95,6 +110,8 @@ openai_body(const struct openai *o, const struct gen_request *rq,
 	json_obj_set(so, "include_usage", json_bool(1));
 	json_obj_set(req, "stream_options", so);
 	json_obj_set(req, "temperature", json_double(AR_TEMPERATURE));
+	if (o->cfg != NULL && o->cfg->local_think != NULL)
+		openai_think(req, o->cfg->local_think);
 	json_write(&b, req);
 	json_free(req);
 	*len = b.len;
@@ -262,12 +279,7 @@ openai_status_err(const struct openai *o, const struct http_res *hr,
 	    AR_MAX_ERROR_BODY, &jerr) : NULL;
 	if (v != NULL && v->type == JSON_OBJECT)
 		msg = openai_error_message(v, &len);
-	if (msg != NULL)
-		buf_add_oneline(&m, msg, len, OPENAI_MAX_MESSAGE);
-	else if (hr->body.len)
-		buf_add_oneline(&m, hr->body.s, hr->body.len, AR_MAX_QUOTE);
-	else
-		buf_adds(&m, "(empty body)");
+	flow_error_text(&hr->body, msg, len, OPENAI_MAX_MESSAGE, &m);
 	if (hr->status == 400 && openai_is_context(v, buf_str(&m)))
 		code = AR_E_CONTEXT;
 	else if (hr->status == 401 || hr->status == 403)
@@ -287,43 +299,186 @@ openai_status_err(const struct openai *o, const struct http_res *hr,
 	return rc;
 }
 
+/* GETs url with the status check's short timeouts and the key; cancel
+ * (may be NULL) stops it. Returns the HTTP status, or -1 with st->error
+ * set when no answer came; the body is left in hr (free it). */
+static long
+openai_get(struct openai *o, const char *url, const volatile int *cancel,
+    struct http_res *hr, struct openai_status *st)
+{
+	const char *headers[2] = { o->auth, NULL };
+	char shown[256];
+
+	if (flow_get(o->http, url, headers, cancel, hr) == 0)
+		return hr->status;
+	http_url_public(url, shown, sizeof shown);
+	st->error_code = flow_fail_code(hr);
+	snprintf(st->error, sizeof st->error, "cannot reach %.100s: %.120s",
+	    shown, hr->errmsg);
+	return -1;
+}
+
+/* The body of hr as a JSON object (owned), or NULL. */
+static struct json *
+openai_body_json(const struct http_res *hr)
+{
+	struct json_error jerr;
+	struct json *v;
+
+	v = json_parse(hr->body.s ? hr->body.s : "", hr->body.len,
+	    AR_MAX_ANSWER, &jerr);
+	if (v != NULL && v->type != JSON_OBJECT) {
+		json_free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/* The entry of model in a /models list (borrowed from list), or NULL. */
+static const struct json *
+openai_model_entry(const struct json *list, const char *model)
+{
+	const struct json *data = list != NULL ? json_obj_get(list, "data") :
+	    NULL;
+	const char *id;
+	size_t i;
+
+	for (i = 0; data != NULL && data->type == JSON_ARRAY && i < data->n;
+	    i++)
+		if ((id = json_obj_str(data->items[i], "id", NULL)) != NULL &&
+		    strcmp(id, model) == 0)
+			return data->items[i];
+	return NULL;
+}
+
+/* Is model an id in a /models list? */
+static int
+openai_listed(const struct http_res *hr, const char *model)
+{
+	struct json *v = openai_body_json(hr);
+	int found = openai_model_entry(v, model) != NULL;
+
+	json_free(v);
+	return found;
+}
+
+/* Bytes of o->base that make the server's root (base without "/v1"). */
+static int
+openai_root_len(const struct openai *o)
+{
+	size_t root = strlen(o->base);
+
+	if (root >= 3 && strcmp(o->base + root - 3, "/v1") == 0)
+		root -= 3;
+	return (int)root;
+}
+
+/* The number at obj.key (obj may be NULL) when it is a count > 0, else 0. */
+static long
+openai_size(const struct json *obj, const char *key)
+{
+	return obj != NULL && obj->type == JSON_OBJECT ?
+	    json_obj_count(obj, key) : 0;
+}
+
+/*
+ * The context the server serves o->model with, asked once per client:
+ * vLLM's max_model_len in {base}/models, else llama-server's
+ * default_generation_settings.n_ctx in {root}/props; 0 when neither
+ * tells. A server that does not answer is asked again next time.
+ */
+static long
+openai_ctx(struct openai *o, const volatile int *cancel)
+{
+	struct openai_status ign;
+	struct http_res hr;
+	struct buf url = BUF_INIT;
+	struct json *v;
+	long status;
+
+	if (o->ctx_asked)
+		return o->n_ctx;
+	memset(&ign, 0, sizeof ign);
+	buf_printf(&url, "%s/models", o->base);
+	status = openai_get(o, buf_str(&url), cancel, &hr, &ign);
+	o->ctx_asked = status > 0;
+	v = status == 200 ? openai_body_json(&hr) : NULL;
+	o->n_ctx = openai_size(openai_model_entry(v, o->model),
+	    "max_model_len");
+	json_free(v);
+	http_res_free(&hr);
+	if (status == 200 && o->n_ctx == 0) {
+		buf_reset(&url);
+		buf_printf(&url, "%.*s/props", openai_root_len(o), o->base);
+		v = openai_get(o, buf_str(&url), cancel, &hr, &ign) == 200 ?
+		    openai_body_json(&hr) : NULL;
+		o->n_ctx = openai_size(v != NULL ? json_obj_get(v,
+		    "default_generation_settings") : NULL, "n_ctx");
+		json_free(v);
+		http_res_free(&hr);
+	}
+	buf_free(&url);
+	return o->n_ctx;
+}
+
+/* Fails with context_overflow, before any request, when rq's estimated
+ * prompt with room for the answer cannot fit the server's context
+ * (openai_ctx), or AR_MAX_CTX when the server does not tell it. Neither
+ * known: the server judges. */
+static int
+openai_fits(struct openai *o, const struct gen_request *rq, struct ar_err *e)
+{
+	long ctx = openai_ctx(o, rq->cancel), need;
+	const char *from = "the server's context";
+
+	if (ctx == 0 && o->cfg->max_ctx > 0) {
+		ctx = o->cfg->max_ctx;
+		from = "AR_MAX_CTX";
+	}
+	if (ctx == 0)
+		return 0;
+	need = flow_prompt_tokens(rq) + flow_answer_room(ctx);
+	if (need <= ctx)
+		return 0;
+	return err_set(e, AR_E_CONTEXT, "the prompt needs about %ld tokens "
+	    "with room for the answer; %s for model %.100s is %ld tokens",
+	    need, from, o->model, ctx);
+}
+
 int
 openai_generate(struct openai *o, const struct gen_request *rq,
     struct gen_result *res, struct ar_err *e)
 {
 	const struct config *cfg = o->cfg;
 	struct openai_stream st;
-	struct http_req hq;
+	struct flow_post fp;
+	char *body;
 	struct http_res hr;
 	struct buf url = BUF_INIT;
 	const char *headers[3] = { "Content-Type: application/json", NULL,
 	    NULL };
-	char *body, shown[256];
-	size_t bodylen;
+	char shown[256];
 	int rc;
 
+	snprintf(res->model, sizeof res->model, "%s", o->model);
+	if (openai_fits(o, rq, e) == -1)
+		return -1;
 	memset(&st, 0, sizeof st);
 	flow_init(&st.f, cfg, rq, res, e, OPENAI_WHO);
-	snprintf(res->model, sizeof res->model, "%s", o->model);
-	body = openai_body(o, rq, &bodylen);
 	buf_printf(&url, "%s/chat/completions", o->base);
 	headers[1] = o->auth;
-	memset(&hq, 0, sizeof hq);
-	hq.method = "POST";
-	hq.url = buf_str(&url);
-	hq.body = body;
-	hq.bodylen = bodylen;
-	hq.headers = headers;
-	hq.any_eol = 1;
-	hq.timeout = cfg->timeout > 0 ? cfg->timeout + OPENAI_BACKSTOP_S : 0;
-	hq.on_line = stream_line;
-	hq.on_tick = flow_tick;
-	hq.ctx = &st;
-	hq.cancel = rq->cancel;
-	http_do(o->http, &hq, &hr);
-	flow_timing(&st.f, st.completion_tokens, 0);
 	http_url_public(o->base, shown, sizeof shown);
-	if ((rc = flow_result(&st.f, &hr, shown, NULL)) == 1)
+	memset(&fp, 0, sizeof fp);
+	fp.url = buf_str(&url);
+	fp.body = body = openai_body(o, rq, &fp.bodylen);
+	fp.headers = headers;
+	fp.any_eol = 1;
+	fp.on_line = stream_line;
+	fp.ctx = &st;
+	fp.shown = shown;
+	rc = flow_post(&st.f, o->http, &fp, &hr);
+	flow_timing(&st.f, st.completion_tokens, 0);
+	if (rc == 1)
 		rc = openai_status_err(o, &hr, e);
 	else if (rc == 0)
 		rc = stream_end(&st);
@@ -348,69 +503,16 @@ openai_parse_stream(const char *data, size_t len, struct gen_result *res,
 	return stream_end(&st);
 }
 
-/* GETs url with the status check's short timeouts and the key. Returns
- * the HTTP status, or -1 with st->error set when no answer came; the body
- * is left in hr (free it). */
-static long
-openai_get(struct openai *o, const char *url, struct http_res *hr,
-    struct openai_status *st)
-{
-	struct http_req hq;
-	const char *headers[2] = { o->auth, NULL };
-	char shown[256];
-
-	memset(&hq, 0, sizeof hq);
-	hq.method = "GET";
-	hq.url = url;
-	hq.headers = headers;
-	hq.connect_timeout = OPENAI_STATUS_CONNECT_S;
-	hq.timeout = OPENAI_STATUS_TIMEOUT_S;
-	if (http_do(o->http, &hq, hr) == 0)
-		return hr->status;
-	http_url_public(url, shown, sizeof shown);
-	st->error_code = hr->fail == HTTP_RESOLVE ? AR_E_RESOLVE :
-	    hr->fail == HTTP_TIMEOUT ? AR_E_TIMEOUT :
-	    hr->fail == HTTP_REFUSED ? AR_E_CONNECT : AR_E_TRANSPORT;
-	snprintf(st->error, sizeof st->error, "cannot reach %.100s: %.120s",
-	    shown, hr->errmsg);
-	return -1;
-}
-
-/* Is model an id in a /models list? */
-static int
-openai_listed(const struct http_res *hr, const char *model)
-{
-	struct json_error jerr;
-	struct json *v;
-	const struct json *data;
-	const char *id;
-	size_t i;
-	int found = 0;
-
-	v = json_parse(hr->body.s ? hr->body.s : "", hr->body.len,
-	    AR_MAX_ANSWER, &jerr);
-	data = v != NULL && v->type == JSON_OBJECT ? json_obj_get(v, "data") :
-	    NULL;
-	for (i = 0; data != NULL && data->type == JSON_ARRAY && i < data->n;
-	    i++)
-		if ((id = json_obj_str(data->items[i], "id", NULL)) != NULL &&
-		    strcmp(id, model) == 0)
-			found = 1;
-	json_free(v);
-	return found;
-}
-
 int
 openai_status(struct openai *o, struct openai_status *st)
 {
 	struct http_res hr;
 	struct buf url = BUF_INIT;
-	size_t root;
 	long status;
 
 	memset(st, 0, sizeof *st);
 	buf_printf(&url, "%s/models", o->base);
-	status = openai_get(o, buf_str(&url), &hr, st);
+	status = openai_get(o, buf_str(&url), NULL, &hr, st);
 	if (status == 200) {
 		st->reachable = 1;
 		st->model_present = openai_listed(&hr, o->model);
@@ -422,12 +524,9 @@ openai_status(struct openai *o, struct openai_status *st)
 	}
 	http_res_free(&hr);
 	/* llama-server answers /health at its root with 503 while loading. */
-	root = strlen(o->base);
-	if (root >= 3 && strcmp(o->base + root - 3, "/v1") == 0)
-		root -= 3;
 	buf_reset(&url);
-	buf_printf(&url, "%.*s/health", (int)root, o->base);
-	if (st->reachable && openai_get(o, buf_str(&url), &hr, st) == 503 &&
+	buf_printf(&url, "%.*s/health", openai_root_len(o), o->base);
+	if (st->reachable && openai_get(o, buf_str(&url), NULL, &hr, st) == 503 &&
 	    hr.body.s != NULL && strstr(hr.body.s, "Loading model") != NULL)
 		st->loading = 1;
 	http_res_free(&hr);

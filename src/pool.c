@@ -35,6 +35,7 @@ struct pool {
 	int eof;
 	int failed;			/* a record failed */
 	int broken;			/* output is gone: stop */
+	struct record_out *out;		/* where emit writes; borrowed */
 };
 
 /* Writes every finished record at the head of the ring. Locked. */
@@ -49,7 +50,8 @@ flush_done(struct pool *p)
 			break;
 		if (record_failed(s->rec))
 			p->failed = 1;
-		if (!p->broken && p->ops->emit(p->ops->arg, s->rec) == -1)
+		if (!p->broken &&
+		    p->ops->emit(p->ops->arg, p->out, s->rec) == -1)
 			p->broken = 1;
 		json_free(s->rec);
 		s->rec = NULL;
@@ -121,7 +123,8 @@ feed(struct pool *p, struct record_reader *rd)
 }
 
 int
-pool_run(struct record_reader *rd, int n, const struct pool_ops *ops)
+pool_run(struct record_reader *rd, int n, const struct pool_ops *ops,
+    struct record_out *out)
 {
 	struct pool p = { 0 };
 	pthread_t tids[POOL_MAX];
@@ -132,6 +135,7 @@ pool_run(struct record_reader *rd, int n, const struct pool_ops *ops)
 	if (n > POOL_MAX)
 		n = POOL_MAX;
 	p.ops = ops;
+	p.out = out;
 	p.size = 2 * (size_t)n;
 	p.ring = xcalloc(p.size, sizeof *p.ring);
 	pthread_mutex_init(&p.mu, NULL);

@@ -26,7 +26,7 @@ struct pool_ops {
 	/* Writes one finished record; returns 0, or -1 when the output is
 	 * gone (the pool then stops reading). Called under the pool's lock,
 	 * in input order. */
-	int (*emit)(void *arg, const struct json *rec);
+	int (*emit)(void *arg, struct record_out *out, const struct json *rec);
 	void *arg;
 	/* Optional (may be NULL): nonzero when process() wants a record
 	 * that came in carrying "error"; called on the reading thread. */
@@ -39,6 +39,7 @@ struct pool_ops {
  * (record_failed()) or output or input failed.
  */
 #define POOL_MAX 64
-int pool_run(struct record_reader *rd, int n, const struct pool_ops *ops);
+int pool_run(struct record_reader *rd, int n, const struct pool_ops *ops,
+    struct record_out *out);
 
 #endif

@@ -191,9 +191,9 @@ prompt_build(const struct prompt_input *in, char **system, char **prompt,
 	return 0;
 }
 
-/* The "files" array as a NULL-terminated vector of borrowed strings. */
-static int
-field_files(const struct json *rec, const char ***out, struct ar_err *e)
+int
+prompt_files(const struct json *rec, int usable, const char ***out,
+    struct ar_err *e)
 {
 	const struct json *v = json_obj_get(rec, "files");
 	const struct json *it;
@@ -208,8 +208,8 @@ field_files(const struct json *rec, const char ***out, struct ar_err *e)
 	*out = xcalloc(v->n + 1, sizeof **out);
 	for (i = 0; i < v->n; i++) {
 		it = v->items[i];
-		if (it->type != JSON_STRING || it->len == 0 ||
-		    strlen(it->s) != it->len) {
+		if (it->type != JSON_STRING || (usable && (it->len == 0 ||
+		    strlen(it->s) != it->len))) {
 			free(*out);
 			*out = NULL;
 			if (it->type != JSON_STRING)
@@ -235,7 +235,7 @@ prompt_record(struct json *rec, struct ar_err *e)
 	if (record_req_str(rec, "task", &in.task, e) == -1 ||
 	    record_opt_str(rec, "language", &in.language, e) == -1 ||
 	    record_opt_str(rec, "file_context", &in.file_context, e) == -1 ||
-	    field_files(rec, &files, e) == -1)
+	    prompt_files(rec, 1, &files, e) == -1)
 		return -1;
 	in.files = files;
 	if (prompt_build(&in, &sys, &prompt, e) == -1) {

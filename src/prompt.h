@@ -28,6 +28,15 @@ int prompt_build(const struct prompt_input *in, char **system, char **prompt,
     struct ar_err *e);
 
 /*
+ * The "files" of rec as a NULL-terminated vector of borrowed strings
+ * (owned by the caller, free(); NULL when absent or null). A field that
+ * is not an array of strings is bad_field; with usable, so is an empty
+ * path or one holding a NUL. Returns 0, or -1 with e set.
+ */
+int prompt_files(const struct json *rec, int usable, const char ***out,
+    struct ar_err *e);
+
+/*
  * Reads task/language/file_context/files from rec (checking their types:
  * a wrong type is bad_field naming the field) and adds "system" and
  * "prompt" to rec. Returns 0, or -1 with e set.

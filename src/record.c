@@ -220,22 +220,12 @@ record_read(struct record_reader *r, struct json **out)
 	return st;
 }
 
-/* errno of the first failed write on stdout, for record_close_stdout();
- * written by whichever worker thread emits. */
-static int stdout_errno;
-
-/* Writes b and flushes; keeps the errno of the first failed write on
- * stdout. Returns 0 or -1. */
+/* Writes b and flushes. Returns 0, or -1 with errno set. */
 static int
 put(FILE *fp, const struct buf *b)
 {
-	int zero = 0;
-
 	if (fwrite(b->s, 1, b->len, fp) == b->len && fflush(fp) != EOF)
 		return 0;
-	if (fp == stdout)
-		__atomic_compare_exchange_n(&stdout_errno, &zero, errno, 0,
-		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	return -1;
 }
 
@@ -336,14 +326,48 @@ record_req_str(const struct json *rec, const char *field, const char **out,
 	return 0;
 }
 
+/* Keeps the errno of o's first failed write; rv is the write's. */
+static int
+out_note(struct record_out *o, int rv)
+{
+	int zero = 0, err = errno;
+
+	if (rv == -1)
+		__atomic_compare_exchange_n(&o->err, &zero, err, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return rv;
+}
+
+int
+record_out_write(struct record_out *o, const struct json *rec)
+{
+	errno = 0;
+	return out_note(o, record_write(o->fp, rec));
+}
+
+int
+record_out_write_code(struct record_out *o, const struct json *rec)
+{
+	errno = 0;
+	return out_note(o, record_write_code(o->fp, rec));
+}
+
 int
 record_close_stdout(void)
 {
-	int err = __atomic_load_n(&stdout_errno, __ATOMIC_SEQ_CST);
-	int bad = ferror(stdout);
+	struct record_out o = RECORD_OUT(stdout);
+
+	return record_out_close(&o);
+}
+
+int
+record_out_close(struct record_out *o)
+{
+	int err = __atomic_load_n(&o->err, __ATOMIC_SEQ_CST);
+	int bad = ferror(o->fp);
 
 	errno = 0;
-	if (fclose(stdout) == EOF) {
+	if (fclose(o->fp) == EOF) {
 		bad = 1;
 		if (err == 0)
 			err = errno;

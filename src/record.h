@@ -31,15 +31,34 @@ enum record_status record_read(struct record_reader *r, struct json **out);
 int record_reader_error(const struct record_reader *r);
 
 /*
- * Writes rec compactly on one line and flushes. Returns 0, or -1 when the
- * write failed (EPIPE, ENOSPC): the caller stops and exits non-zero.
+ * Writes rec compactly on one line and flushes. Returns 0, or -1 with
+ * errno set when the write failed (EPIPE, ENOSPC): the caller stops and
+ * exits non-zero.
  */
 int record_write(FILE *fp, const struct json *rec);
 
 /* Writes only rec's "code" and a newline (unless the code ends with
  * one): ar-route -r. A failed record, or one without code, writes
- * nothing. Returns 0, or -1 when the write failed. */
+ * nothing. Returns 0, or -1 with errno set when the write failed. */
 int record_write_code(FILE *fp, const struct json *rec);
+
+/*
+ * An output stream of records and the errno of its first failed write,
+ * for record_out_close(). One per stream, owned by the loop that writes
+ * it (cli_run(), a --status) from RECORD_OUT(fp) to record_out_close();
+ * its writes may come from any thread (the errno is kept atomically).
+ */
+struct record_out {
+	FILE *fp;		/* borrowed */
+	int err;		/* errno of the first failed write; 0 none */
+};
+#define RECORD_OUT(fp)	{ (fp), 0 }
+/* record_write() and record_write_code() on o, keeping the errno. */
+int record_out_write(struct record_out *o, const struct json *rec);
+int record_out_write_code(struct record_out *o, const struct json *rec);
+/* Closes o->fp and reports a failed write (full disk; a reader gone,
+ * EPIPE, is not reported): returns 0, or -1 after printing an error. */
+int record_out_close(struct record_out *o);
 
 /* Sets rec.error = {"stage","code","message"} from e. */
 void record_set_error(struct json *rec, const char *stage,
@@ -63,8 +82,8 @@ int record_opt_str(const struct json *rec, const char *field,
 int record_req_str(const struct json *rec, const char *field,
     const char **out, struct ar_err *e);
 
-/* Closes stdout and reports a failed write (full disk): returns 0 or -1
- * after printing an error. Call once at the end of main. */
+/* Closes stdout, written without a struct record_out (help text, a
+ * report), as record_out_close() does. Call once at the end of main. */
 int record_close_stdout(void);
 
 #endif

@@ -4,17 +4,15 @@
  * Each tier is tried on one of its endpoints (tier_acquire); a tier whose
  * every endpoint cools down is skipped at once (cooling_down). A backend
  * with a cheap check (Ollama: one GET of /api/tags) is skipped at once
- * when the check, cached per endpoint for AR_STATUS_TTL_S across the
- * whole process, says the server is unreachable or the model is missing.
+ * when the check, cached per endpoint by tier.c (tier_check), says the
+ * server is unreachable or the model is missing.
  * Any failure, or an answer validation rejects, goes on to the next tier
  * (after repairs, on a local tier). Knows no wire format: every engine is
  * called through backend.h.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "check.h"
@@ -33,7 +31,6 @@
 #include "xalloc.h"
 
 #define STAGE "ar-route"
-#define STATUS_POLL_MS 50	/* a waiter looks at its cancel flag this often */
 #define ROUTE_MAX_WHY 600	/* bytes of one reason in a message */
 
 struct route {
@@ -63,15 +60,16 @@ struct attempt {
 	long think_tok;			/* -1 when the engine does not tell */
 };
 
-/* One record being routed: its request and the attempts so far. */
+/* One record being routed: its request, read once from the record, and
+ * the attempts so far, written back on it once (route_outcome). */
 struct job {
 	struct json *rec;		/* borrowed */
 	const struct route_hooks *h;	/* borrowed; may be NULL */
-	char *sys, *prompt;		/* owned */
+	struct gen_input in;		/* owned; points into rec */
+	struct gen_prior prior;		/* what rec brings; points into rec */
 	struct attempt *a;		/* owned, room for every attempt */
 	int n;				/* attempts started */
 	struct gen_result res;		/* the last backend's answer */
-	const char *lang_in;		/* rec's language as it came in */
 };
 
 struct route *
@@ -129,112 +127,47 @@ cancelled(const struct route_hooks *h)
 	return h != NULL && gen_cancelled(h->cancel);
 }
 
-/* Records what a failed call says about the server for the next records:
- * unreachable or model missing skips the endpoint until the TTL ends. */
-static void
-status_note(struct tiers *ts, struct tier_endpoint *ep,
-    const struct ar_err *e)
-{
-	if (e->code == NULL || (strcmp(e->code, AR_E_CONNECT) != 0 &&
-	    strcmp(e->code, AR_E_RESOLVE) != 0 &&
-	    strcmp(e->code, AR_E_MODEL) != 0))
-		return;
-	pthread_mutex_lock(&ts->mu);
-	ep->check_at = clock_now_ms();
-	ep->check_err = *e;
-	pthread_mutex_unlock(&ts->mu);
-}
+/* The cheap check of one endpoint, for tier_check(). */
+struct route_check {
+	struct route *r;
+	const struct tier *t;
+	struct tier_endpoint *ep;
+};
 
-/* Waits, holding ts->mu, while another thread checks ep.
- * Returns 0, or -1 as soon as the caller is cancelled. */
+/* Runs the backend's check on the endpoint; a model digest it learns
+ * goes to the cache keys (spend.h). */
 static int
-status_wait(struct tiers *ts, const struct tier_endpoint *ep,
-    const struct route_hooks *h)
+route_check(void *ctx, const volatile int *cancel, struct ar_err *e)
 {
-	struct timespec tv;
+	struct route_check *c = ctx;
+	char digest[128];
 
-	while (ep->check_busy && !cancelled(h)) {
-		clock_gettime(CLOCK_REALTIME, &tv);
-		tv.tv_nsec += STATUS_POLL_MS * 1000000L;
-		if (tv.tv_nsec >= 1000000000L) {
-			tv.tv_sec++;
-			tv.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&ts->cv, &ts->mu, &tv);
-	}
-	return cancelled(h) ? -1 : 0;
+	if (c->t->be->check(route_client(c->r, c->t, c->ep), cancel, digest,
+	    sizeof digest, e) == -1)
+		return -1;
+	spend_note_digest(c->r->cfg, c->ep->url, c->t->model, digest);
+	return 0;
 }
 
 /* Returns 1 when the endpoint ep of t can be tried, else 0 with e set:
- * the backend's cheap check, if it has one. Concurrent records wait for
- * one check instead of making their own; a cancelled record stops waiting
- * at once, and a cancelled check is not cached. */
+ * the backend's cheap check, if it has one, through the chain's status
+ * cache (tier_check). */
 static int
 endpoint_available(struct route *r, const struct tier *t,
     struct tier_endpoint *ep, const struct route_hooks *h, struct ar_err *e)
 {
-	struct tiers *ts = r->ts;
-	struct ar_err fresh;
-	char digest[128];
-	int ok;
+	struct route_check c = { r, t, ep };
 
 	if (t->be->check == NULL)
 		return 1;
-	pthread_mutex_lock(&ts->mu);
-	if (status_wait(ts, ep, h) == -1) {
-		pthread_mutex_unlock(&ts->mu);
-		err_set(e, AR_E_CANCELLED, "cancelled during the status check");
-		return 0;
-	}
-	if (ep->check_at < 0 ||
-	    clock_now_ms() - ep->check_at >= AR_STATUS_TTL_S * 1e3) {
-		ep->check_busy = 1;
-		pthread_mutex_unlock(&ts->mu);
-		err_clear(&fresh);
-		if (t->be->check(route_client(r, t, ep), h != NULL ?
-		    h->cancel : NULL, digest, sizeof digest, &fresh) == 0)
-			spend_note_digest(r->cfg, ep->url, t->model,
-			    digest);
-		pthread_mutex_lock(&ts->mu);
-		ep->check_busy = 0;
-		pthread_cond_broadcast(&ts->cv);
-		if (fresh.code != NULL &&
-		    strcmp(fresh.code, AR_E_CANCELLED) == 0) {
-			pthread_mutex_unlock(&ts->mu);
-			*e = fresh;
-			return 0;
-		}
-		ep->check_err = fresh;
-		ep->check_at = clock_now_ms();
-	}
-	ok = ep->check_err.code == NULL;
-	*e = ep->check_err;
-	pthread_mutex_unlock(&ts->mu);
-	return ok;
-}
-
-/* The local backend whose stage wrote rec's error, or NULL. */
-static const struct backend *
-error_backend(const struct json *rec)
-{
-	const struct json *err = json_obj_get(rec, "error");
-	const struct backend *be;
-	const char *stage;
-	size_t n;
-
-	if (err == NULL || err->type != JSON_OBJECT ||
-	    json_obj_str(err, "code", NULL) == NULL ||
-	    (stage = json_obj_str(err, "stage", &n)) == NULL || n < 4 ||
-	    strncmp(stage, "ar-", 3) != 0 ||
-	    (be = backend_find(stage + 3, n - 3)) == NULL || !be->local)
-		return NULL;
-	return be;
+	return tier_check(r->ts, ep, h != NULL ? h->cancel : NULL, route_check,
+	    &c, e) == 0;
 }
 
 int
 route_takes_error(const struct json *rec)
 {
-	return error_backend(rec) != NULL;
+	return gen_prior_failure(rec) != NULL;
 }
 
 /* Copies the record's text s (NULL for none) into dst as one line, so
@@ -245,37 +178,19 @@ copy_oneline(char *dst, size_t size, const char *s)
 	buf_oneline(dst, size, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
-/* The record's timing.total_ms, 0 when it has none that makes sense. */
-static double
-record_ms(const struct json *rec)
-{
-	const struct json *timing = json_obj_get(rec, "timing");
-	double ms;
-
-	if (timing != NULL && timing->type == JSON_OBJECT &&
-	    json_obj_num(timing, "total_ms", &ms) && ms >= 0 && ms < 1e12)
-		return ms;
-	return 0;
-}
-
-/* Makes the local attempt a from the ar-ollama (ar-openai) error rec
- * carries, and removes that error from rec. */
+/* The local attempt a from the ar-ollama (ar-openai) failure the record
+ * brings. */
 static void
-local_from_record(struct route *r, struct json *rec, struct attempt *a)
+local_from_record(struct route *r, const struct gen_prior *p,
+    struct attempt *a)
 {
-	const struct backend *be = error_backend(rec);
-	const struct json *err = json_obj_get(rec, "error");
-	const char *model = json_obj_str(rec, "model", NULL);
-	const char *msg = json_obj_str(err, "message", NULL);
-
-	a->backend = be->name;
-	copy_oneline(a->model, sizeof a->model, model != NULL ? model :
+	a->backend = p->be->name;
+	copy_oneline(a->model, sizeof a->model, p->model != NULL ? p->model :
 	    r->cfg->local_model);
-	a->ms = record_ms(rec);
-	copy_oneline(a->code, sizeof a->code, json_obj_str(err, "code", NULL));
+	a->ms = p->ms;
+	copy_oneline(a->code, sizeof a->code, p->code);
 	a->err.code = a->code;
-	copy_oneline(a->err.msg, sizeof a->err.msg, msg);
-	json_obj_del(rec, "error");
+	copy_oneline(a->err.msg, sizeof a->err.msg, p->message);
 }
 
 struct progress {
@@ -297,12 +212,9 @@ static int
 judge(struct route *r, struct job *j, struct attempt *a)
 {
 	struct validate_opts vo = r->opts->vopts;
-	const char *lang = NULL;
-	struct ar_err ign;
+	const char *lang = j->in.language;
 
 	phase(j->h, ROUTE_PHASE_VALIDATE, -1);
-	/* Its type was checked by gen_request_from_record(). */
-	record_opt_str(j->rec, "language", &lang, &ign);
 	snprintf(a->finish, sizeof a->finish, "%s", j->res.finish);
 	/* a cancelled call stops its checker */
 	vo.cancel = j->h != NULL ? j->h->cancel : NULL;
@@ -326,7 +238,7 @@ try_backend(struct route *r, struct job *j, struct attempt *a)
 	const struct tier *t = a->tier;
 	struct progress pr = { h, t->be->local ? ROUTE_PHASE_LOCAL :
 	    ROUTE_PHASE_CLOUD };
-	struct gen_request rq = { j->sys, j->prompt, on_tokens, &pr,
+	struct gen_request rq = { j->in.system, j->in.prompt, on_tokens, &pr,
 	    h != NULL ? h->cancel : NULL };
 	struct gen_result *res = &j->res;
 	double t0 = clock_now_ms();
@@ -339,7 +251,7 @@ try_backend(struct route *r, struct job *j, struct attempt *a)
 		snprintf(a->model, sizeof a->model, "%s", res->model);
 	tier_outcome(r->ts, t, a->ep, rv == -1 ? a->err.code : NULL);
 	if (rv == -1) {
-		status_note(r->ts, a->ep, &a->err);
+		tier_check_note(r->ts, a->ep, &a->err);
 		return 0;
 	}
 	gen_log_timing(res, a->backend);
@@ -395,12 +307,10 @@ attempt_json(const struct attempt *a)
 	return j;
 }
 
-/* " id=..." for log lines when the record has an id. */
+/* " id=..." for log lines when the record has an id (may be NULL). */
 static void
-log_id(const struct json *rec, struct buf *b)
+log_id(const struct json *id, struct buf *b)
 {
-	const struct json *id = json_obj_get(rec, "id");
-
 	if (id == NULL)
 		return;
 	buf_adds(b, " id=");
@@ -443,7 +353,7 @@ ledger_attempts(const struct attempt *a, int n)
 }
 
 static void
-log_decision(const struct json *rec, const struct attempt *a, int n,
+log_decision(const struct json *id, const struct attempt *a, int n,
     const struct gen_result *res)
 {
 	struct buf line = BUF_INIT, why = BUF_INIT;
@@ -468,7 +378,7 @@ log_decision(const struct json *rec, const struct attempt *a, int n,
 		} else
 			buf_adds(&line, "cloud only");
 	}
-	log_id(rec, &line);
+	log_id(id, &line);
 	log_info("%s", line.s);
 	buf_free(&line);
 	buf_free(&why);
@@ -480,32 +390,19 @@ log_decision(const struct json *rec, const struct attempt *a, int n,
  * or ar-gemini) when it has one, so that output and code agree. A
  * "reasons" from ar-validate becomes the empty list of a valid answer. */
 static void
-record_success(struct json *rec, const struct attempt *a,
-    const struct gen_result *res)
+record_success(struct json *rec, const struct gen_input *in,
+    const struct attempt *a, const struct gen_result *res)
 {
-	const struct json *lang = json_obj_get(rec, "language");
-	struct json *tmp;
-
 	json_obj_set(rec, "code", json_stringz(a->vr.code));
-	if (a->vr.language != NULL && (lang == NULL || lang->type == JSON_NULL))
+	if (a->vr.language != NULL && in->language == NULL)
 		json_obj_set(rec, "language", json_stringz(a->vr.language));
 	json_obj_set(rec, "valid", json_bool(1));
 	if (json_obj_get(rec, "reasons") != NULL)
 		json_obj_set(rec, "reasons", json_array());
 	json_obj_set(rec, "backend", json_stringz(a->backend));
 	json_obj_set(rec, "model", json_stringz(a->model));
-	if (a->from_record)
-		return;
-	tmp = json_object();
-	gen_result_to_record(res, a->backend, tmp);
-	if (json_obj_get(rec, "output") != NULL)
-		json_obj_set(rec, "output", json_copy(json_obj_get(tmp,
-		    "output")));
-	json_obj_set(rec, "model", json_copy(json_obj_get(tmp, "model")));
-	json_obj_set(rec, "usage", json_copy(json_obj_get(tmp, "usage")));
-	json_obj_set(rec, "timing", json_copy(json_obj_get(tmp, "timing")));
-	json_obj_set(rec, "finish", json_copy(json_obj_get(tmp, "finish")));
-	json_free(tmp);
+	if (!a->from_record)
+		gen_result_replace(res, a->backend, rec);
 }
 
 static void
@@ -606,23 +503,19 @@ static int
 route_repair(struct route *r, struct job *j)
 {
 	const struct attempt *last = &j->a[j->n - 1];
-	const char *lang = last->vr.language;
-	char *prompt = j->prompt, *fix, model[sizeof last->model];
+	const char *lang = last->vr.language != NULL ? last->vr.language :
+	    j->in.language;
+	char *prompt = j->in.prompt, *fix, model[sizeof last->model];
 	struct tier_endpoint *ep;
 	struct attempt *a;
-	struct ar_err ign;
 	int ok;
 
-	if (lang == NULL)
-		record_opt_str(j->rec, "language", &lang, &ign);
 	fix = repair_prompt(prompt, lang, &last->vr);
 	memcpy(model, last->model, sizeof model);
 	/* An answer that came on the record has no endpoint: choose one. */
-	if ((ep = last->ep) != NULL) {
-		pthread_mutex_lock(&r->ts->mu);
-		ep->in_flight++;
-		pthread_mutex_unlock(&r->ts->mu);
-	} else
+	if ((ep = last->ep) != NULL)
+		tier_hold(r->ts, ep);
+	else
 		ep = tier_acquire(r->ts, &r->ts->t[last->tier - r->ts->t]);
 	a = attempt_start(j, last->tier, ep);
 	snprintf(a->model, sizeof a->model, "%s", model);
@@ -636,82 +529,59 @@ route_repair(struct route *r, struct job *j)
 	}
 	gen_result_free(&j->res);
 	gen_result_init(&j->res);
-	j->prompt = fix;
+	j->in.prompt = fix;
 	ok = try_backend(r, j, a);
 	tier_release(r->ts, ep);
-	j->prompt = prompt;
+	j->in.prompt = prompt;
 	free(fix);
 	return ok;
 }
 
-/* The token counts of rec's usage, for the ledger; the others stay. */
-static void
-usage_from_record(const struct json *rec, struct gen_result *res)
-{
-	const struct json *usage = json_obj_get(rec, "usage");
-	const char *const names[] = {
-		"input_tokens", "output_tokens", "thinking_tokens"
-	};
-	long *const counts[] = {
-		&res->input_tokens, &res->output_tokens, &res->thinking_tokens
-	};
-	double v;
-	size_t i;
-
-	if (usage == NULL || usage->type != JSON_OBJECT)
-		return;
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (json_obj_num(usage, names[i], &v) && v >= 0 && v < 1e15)
-			*counts[i] = (long)v;
-}
-
-/* The answer rec carries ("output" from ar-ollama, ar-openai or
- * ar-gemini) becomes the attempt of the first tier of the engine that gave
- * it (backend; absent: ollama), and is validated without asking that
- * engine again; *next is the tier the chain goes on with. Returns 1 when
- * it is valid code, 0 when not, -1 with e set (bad_field) for a field of
- * the wrong type or an engine ar-route has not. */
+/* The first tier after the first one of backend be; 0 when the chain
+ * has none of be. */
 static int
-route_given(struct route *r, struct job *j, int *next, struct ar_err *e)
+tier_after(const struct tiers *ts, const struct backend *be)
 {
-	const char *output, *backend, *model, *finish;
-	const struct json *timing = json_obj_get(j->rec, "timing");
-	const struct backend *be;
-	struct attempt *a;
-	size_t len;
 	int i;
 
-	if (record_opt_str(j->rec, "output", &output, e) == -1 ||
-	    record_opt_str(j->rec, "backend", &backend, e) == -1 ||
-	    record_opt_str(j->rec, "model", &model, e) == -1 ||
-	    record_opt_str(j->rec, "finish", &finish, e) == -1)
-		return -1;
-	if (backend == NULL)
-		backend = "ollama";
-	if ((be = backend_find(backend, strlen(backend))) == NULL)
-		return err_set(e, AR_E_BAD_FIELD, "field \"backend\": no "
-		    "engine named %.64s", backend);
-	for (i = 0; i < r->ts->n && r->ts->t[i].be != be; i++)
+	for (i = 0; i < ts->n && ts->t[i].be != be; i++)
 		;
-	*next = i < r->ts->n ? i + 1 : 0;
+	return i < ts->n ? i + 1 : 0;
+}
+
+/* The answer the record brings (j->prior: "output" from ar-ollama,
+ * ar-openai or ar-gemini) becomes the attempt of the first tier of the
+ * engine that gave it, and is validated without asking that engine
+ * again; *next is the tier the chain goes on with. Returns 1 when it is
+ * valid code, else 0. */
+static int
+route_given(struct route *r, struct job *j, int *next)
+{
+	const struct gen_prior *p = &j->prior;
+	struct attempt *a;
+	int next_tier = tier_after(r->ts, p->be);
+
+	*next = next_tier;
 	a = &j->a[j->n++];
-	a->backend = be->name;
-	a->tier = i < r->ts->n ? &r->ts->t[i] : NULL;
-	if (model == NULL)
-		model = a->tier != NULL ? a->tier->model : be->local ?
-		    r->cfg->local_model : r->cfg->cloud_model;
-	copy_oneline(a->model, sizeof a->model, model);
+	a->backend = p->be->name;
+	a->tier = next_tier > 0 ? &r->ts->t[next_tier - 1] : NULL;
+	copy_oneline(a->model, sizeof a->model, p->model != NULL ? p->model :
+	    a->tier != NULL ? a->tier->model :
+	    backend_default_model(p->be, r->cfg));
 	a->from_record = 1;		/* its endpoint is unknown */
-	a->ms = record_ms(j->rec);
-	json_obj_str(j->rec, "output", &len);
-	buf_add(&j->res.output, output, len);
+	a->ms = p->ms;
+	buf_add(&j->res.output, p->output, p->output_len);
 	snprintf(j->res.model, sizeof j->res.model, "%s", a->model);
 	snprintf(j->res.finish, sizeof j->res.finish, "%s",
-	    finish != NULL ? finish : "");
-	if (timing != NULL && timing->type == JSON_OBJECT)
-		json_obj_num(timing, "tokens_per_s", &j->res.tokens_per_s);
+	    p->finish != NULL ? p->finish : "");
+	j->res.tokens_per_s = p->tokens_per_s;
 	j->res.total_ms = a->ms;
-	usage_from_record(j->rec, &j->res);
+	if (p->input_tokens >= 0)
+		j->res.input_tokens = p->input_tokens;
+	if (p->output_tokens >= 0)
+		j->res.output_tokens = p->output_tokens;
+	if (p->thinking_tokens >= 0)
+		j->res.thinking_tokens = p->thinking_tokens;
 	return judge(r, j, a);
 }
 
@@ -725,9 +595,12 @@ route_outcome(const struct job *j, int ok)
 
 	for (i = 0; i < j->n; i++)
 		json_arr_push(attempts, attempt_json(&j->a[i]));
+	/* A stage's failure became the first attempt. */
+	if (j->prior.failed)
+		json_obj_del(j->rec, "error");
 	if (ok) {
-		record_success(j->rec, &j->a[j->n - 1], &j->res);
-		log_decision(j->rec, j->a, j->n, &j->res);
+		record_success(j->rec, &j->in, &j->a[j->n - 1], &j->res);
+		log_decision(j->in.id, j->a, j->n, &j->res);
 	} else
 		record_failure(j->rec, j->a, j->n, j->h);
 	json_obj_set(j->rec, "attempts", attempts);
@@ -742,8 +615,7 @@ job_free(struct job *j)
 		if (j->a[i].answered)
 			validate_result_free(&j->a[i].vr);
 	gen_result_free(&j->res);
-	free(j->sys);
-	free(j->prompt);
+	gen_input_free(&j->in);
 	free(j->a);
 }
 
@@ -751,9 +623,9 @@ job_free(struct job *j)
 static void
 spend_request_of(const struct job *j, struct spend_request *rq)
 {
-	rq->system = j->sys;
-	rq->prompt = j->prompt;
-	rq->language = j->lang_in;
+	rq->system = j->in.system;
+	rq->prompt = j->in.prompt;
+	rq->language = j->in.language;
 }
 
 /* Before routing: a cache hit answers j's record (its ledger line
@@ -763,19 +635,16 @@ route_cache_hit(struct route *r, struct job *j)
 {
 	struct spend_request rq;
 	struct buf line = BUF_INIT;
-	struct ar_err ign;
 
-	record_opt_str(j->rec, "language", &j->lang_in, &ign);
 	spend_request_of(j, &rq);
 	/* A record with an answer or a failed attempt is routed from it. */
-	if (route_takes_error(j->rec) ||
-	    json_obj_get(j->rec, "output") != NULL ||
+	if (j->prior.be != NULL ||
 	    !spend_cache_get(r->cfg, r->opts, &rq, j->rec))
 		return 0;
 	buf_printf(&line, "⚡ [CACHE] %s (%s) answered from the cache",
 	    json_obj_str(j->rec, "model", NULL),
 	    json_obj_str(j->rec, "backend", NULL));
-	log_id(j->rec, &line);
+	log_id(j->in.id, &line);
 	log_info("%s", line.s);
 	buf_free(&line);
 	spend_ledger(r->cfg, j->rec, json_array());
@@ -801,12 +670,21 @@ tier_wanted(const struct route_opts *opts, const struct tier *t)
 	return t->be->local ? !opts->cloud_only : !opts->local_only;
 }
 
+/* A record that cannot be routed: its error, and its ledger line. */
+static int
+route_refuse(struct route *r, struct job *j, const struct ar_err *e)
+{
+	record_set_error(j->rec, STAGE, e);
+	spend_ledger(r->cfg, j->rec, json_array());
+	job_free(j);
+	return -1;
+}
+
 int
 route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 {
 	struct job j;
 	struct ar_err e;
-	const struct backend *upstream;
 	int ok = 0, i = 0;
 
 	memset(&j, 0, sizeof j);
@@ -815,32 +693,22 @@ route_record(struct route *r, struct json *rec, const struct route_hooks *h)
 	j.a = xcalloc((size_t)r->ts->n * (1 + AR_MAX_REPAIRS) + 1,
 	    sizeof *j.a);
 	gen_result_init(&j.res);
-	if (gen_request_from_record(rec, &j.sys, &j.prompt, &e) == -1) {
-		record_set_error(rec, STAGE, &e);
-		spend_ledger(r->cfg, rec, json_array());
-		job_free(&j);
-		return -1;
-	}
+	if (gen_input_read(rec, &j.in, &e) == -1 ||
+	    gen_prior_read(rec, &j.prior, &e) == -1)
+		return route_refuse(r, &j, &e);
 	if (route_cache_hit(r, &j)) {
 		job_free(&j);
 		return 0;
 	}
 	/* An upstream stage's failure stands for the first tier of its
 	 * backend: the chain goes on after it. */
-	if ((upstream = error_backend(rec)) != NULL) {
-		local_from_record(r, rec, &j.a[j.n++]);
-		while (i < r->ts->n && r->ts->t[i].be != upstream)
-			i++;
-		i = i < r->ts->n ? i + 1 : 0;
-	} else if (json_obj_get(rec, "output") != NULL) {
+	if (j.prior.failed) {
+		local_from_record(r, &j.prior, &j.a[j.n++]);
+		i = tier_after(r->ts, j.prior.be);
+	} else if (j.prior.be != NULL) {
 		/* An answer on the record stands for its engine's first tier:
 		 * validated, repaired, and the chain goes on after it. */
-		if ((ok = route_given(r, &j, &i, &e)) == -1) {
-			record_set_error(rec, STAGE, &e);
-			spend_ledger(r->cfg, rec, json_array());
-			job_free(&j);
-			return -1;
-		}
+		ok = route_given(r, &j, &i);
 		while (!ok && !cancelled(h) && repair_due(r, &j))
 			ok = route_repair(r, &j);
 	}

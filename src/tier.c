@@ -8,23 +8,16 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "clock.h"
+#include "defaults.h"
+#include "gen.h"
 #include "http.h"
 #include "tier.h"
 #include "xalloc.h"
 #include "xdg.h"
 
 #define TIER_COOL_DIR "cooldown"
-
-/* The URL a tier without one uses. */
-static const char *
-tier_default_url(const struct backend *be, const struct config *cfg)
-{
-	if (strcmp(be->name, "ollama") == 0)
-		return cfg->ollama_url;
-	if (strcmp(be->name, "openai") == 0)
-		return cfg->openai_url;
-	return cfg->gemini_base_url;
-}
+#define TIER_POLL_MS 50	/* a waiter looks at its cancel flag this often */
 
 /* Adds one URL (s[0..len)) to t; ollama URLs are read as OLLAMA_HOST. */
 static int
@@ -98,7 +91,7 @@ tier_parse_one(struct tier *t, const char *spec, size_t len,
 			if (*q == '\0')
 				break;
 		}
-	} else if ((url = tier_default_url(t->be, cfg)) != NULL)
+	} else if ((url = backend_default_url(t->be, cfg)) != NULL)
 		rc = tier_add_url(t, url, strlen(url), spec, e);
 	if (rc == 0 && t->n_ep == 0)
 		rc = err_set(e, AR_E_CONFIG, "tier %.100s: no URL (set %s)", s,
@@ -223,6 +216,14 @@ tier_acquire(struct tiers *ts, struct tier *t)
 }
 
 void
+tier_hold(struct tiers *ts, struct tier_endpoint *ep)
+{
+	pthread_mutex_lock(&ts->mu);
+	ep->in_flight++;
+	pthread_mutex_unlock(&ts->mu);
+}
+
+void
 tier_release(struct tiers *ts, struct tier_endpoint *ep)
 {
 	pthread_mutex_lock(&ts->mu);
@@ -295,4 +296,77 @@ tier_status(const struct tiers *ts, const struct config *cfg, int i, int k,
 	json_free(st);
 	buf_free(&name);
 	return rec;
+}
+
+void
+tier_check_note(struct tiers *ts, struct tier_endpoint *ep,
+    const struct ar_err *e)
+{
+	if (e->code == NULL || (strcmp(e->code, AR_E_CONNECT) != 0 &&
+	    strcmp(e->code, AR_E_RESOLVE) != 0 &&
+	    strcmp(e->code, AR_E_MODEL) != 0))
+		return;
+	pthread_mutex_lock(&ts->mu);
+	ep->check_at = clock_now_ms();
+	ep->check_err = *e;
+	pthread_mutex_unlock(&ts->mu);
+}
+
+/* Waits, holding ts->mu, while another thread checks ep.
+ * Returns 0, or -1 as soon as the caller is cancelled. */
+static int
+tier_check_wait(struct tiers *ts, const struct tier_endpoint *ep,
+    const volatile int *cancel)
+{
+	struct timespec tv;
+
+	while (ep->check_busy && !gen_cancelled(cancel)) {
+		clock_gettime(CLOCK_REALTIME, &tv);
+		tv.tv_nsec += TIER_POLL_MS * 1000000L;
+		if (tv.tv_nsec >= 1000000000L) {
+			tv.tv_sec++;
+			tv.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&ts->cv, &ts->mu, &tv);
+	}
+	return gen_cancelled(cancel) ? -1 : 0;
+}
+
+int
+tier_check(struct tiers *ts, struct tier_endpoint *ep,
+    const volatile int *cancel,
+    int (*check)(void *ctx, const volatile int *cancel, struct ar_err *e),
+    void *ctx, struct ar_err *e)
+{
+	struct ar_err fresh;
+	int ok;
+
+	pthread_mutex_lock(&ts->mu);
+	if (tier_check_wait(ts, ep, cancel) == -1) {
+		pthread_mutex_unlock(&ts->mu);
+		return err_set(e, AR_E_CANCELLED, "cancelled during the status "
+		    "check");
+	}
+	if (ep->check_at < 0 ||
+	    clock_now_ms() - ep->check_at >= AR_STATUS_TTL_S * 1e3) {
+		ep->check_busy = 1;
+		pthread_mutex_unlock(&ts->mu);
+		err_clear(&fresh);
+		check(ctx, cancel, &fresh);
+		pthread_mutex_lock(&ts->mu);
+		ep->check_busy = 0;
+		pthread_cond_broadcast(&ts->cv);
+		if (fresh.code != NULL &&
+		    strcmp(fresh.code, AR_E_CANCELLED) == 0) {
+			pthread_mutex_unlock(&ts->mu);
+			*e = fresh;
+			return -1;
+		}
+		ep->check_err = fresh;
+		ep->check_at = clock_now_ms();
+	}
+	ok = ep->check_err.code == NULL;
+	*e = ep->check_err;
+	pthread_mutex_unlock(&ts->mu);
+	return ok ? 0 : -1;
 }

@@ -10,7 +10,8 @@
  * "ollama:$AR_LOCAL_MODEL gemini:$AR_CLOUD_MODEL".
  *
  * One struct tiers serves every thread of a process: the in-flight counts
- * and the status-check cache live here, under one mutex. The cooldown of
+ * and the status-check cache live here, under one mutex, from
+ * tiers_parse() to tiers_free(); nothing else reads or writes them. The cooldown of
  * an endpoint+model is a small file under $XDG_STATE_HOME/aurarouter/
  * cooldown/ holding the wall-clock second it ends, written atomically and
  * read without a lock (cache.h's notes).
@@ -32,7 +33,8 @@ struct tier_endpoint {
 	char shown[256];	/* the URL as it may be shown */
 	int index;		/* among all the chain's endpoints */
 	int in_flight;		/* requests now, in this process */
-	/* The cheap check's cache (backend->check), for every thread. */
+	/* The cheap check's cache (backend->check), for every thread:
+	 * tier_check() and tier_check_note() only, under tiers.mu. */
 	int check_busy;
 	double check_at;	/* ms; -1: never */
 	struct ar_err check_err; /* code NULL: the check passed */
@@ -70,6 +72,9 @@ void tiers_free(struct tiers *ts);
  */
 struct tier_endpoint *tier_acquire(struct tiers *ts, struct tier *t);
 void tier_release(struct tiers *ts, struct tier_endpoint *ep);
+/* One more request in flight on ep (a repair on the endpoint that gave
+ * the answer); tier_release() it too. */
+void tier_hold(struct tiers *ts, struct tier_endpoint *ep);
 
 /* Seconds of cooldown left for ep of t; 0 when none. */
 double tier_cooldown_left(const struct tiers *ts, const struct tier *t,
@@ -81,6 +86,25 @@ double tier_cooldown_left(const struct tiers *ts, const struct tier *t,
  * nothing about the endpoint. */
 void tier_outcome(struct tiers *ts, const struct tier *t,
     const struct tier_endpoint *ep, const char *code);
+
+/*
+ * The status cache: whether endpoint ep passed its backend's cheap check
+ * (Ollama: the server answers and has the model), remembered for
+ * AR_STATUS_TTL_S for every thread of the process. When the verdict is
+ * older, check(ctx, cancel, e) runs once, on this thread, while the other
+ * threads that ask wait for its verdict instead of checking too; a
+ * waiter or a check stopped by *cancel is not cached (cancelled).
+ * Returns 0 when ep can be tried, -1 with e set (the cached failure).
+ */
+int tier_check(struct tiers *ts, struct tier_endpoint *ep,
+    const volatile int *cancel,
+    int (*check)(void *ctx, const volatile int *cancel, struct ar_err *e),
+    void *ctx, struct ar_err *e);
+/* What a failed request to ep says for the cache: connect_failed,
+ * resolve_failed and model_not_found fail ep's check until the TTL ends;
+ * other codes say nothing. */
+void tier_check_note(struct tiers *ts, struct tier_endpoint *ep,
+    const struct ar_err *e);
 
 /*
  * The status record of endpoint k of tier i: the backend's own fields

@@ -62,7 +62,10 @@ lists every behaviour; GET [/PREFIX]/health is {"status":"ok"}. Any PREFIX
 makes one more endpoint on the same port (the log's path tells them apart);
 a PREFIX holding "loading" answers as llama-server loading a model (503
 "Loading model" on /health and on completions); one holding "hang" never
-answers completions. The behaviours above apply by model name, with the
+answers completions; one holding "llama" lists models as llama-server
+(no max_model_len) and answers GET /props with n_ctx 4096, one holding
+"nosize" lists them so and has no /props. The behaviours above apply by
+model name, with the
 servers' own bodies: missing (404 vLLM NotFoundError), http-NNN
 (llama-server's error shape), think (reasoning_content deltas), think-r
 (vLLM/Ollama "reasoning" deltas), ctx-overflow (llama-server 400
@@ -549,6 +552,10 @@ class Handler(BaseHTTPRequestHandler):
         m = re.fullmatch(r"(/.*?)?/(?:v1/models|health)", p)
         if m and self.command == "GET":
             return self.openai_get(m.group(1) or "", p.endswith("/health"))
+        m = re.fullmatch(r"(/.*?llama.*?)/props", p)
+        if m and self.command == "GET":
+            return self.send_json(200, {"default_generation_settings": {"n_ctx": 4096},
+                                        "total_slots": 1})
         if self.command == "POST" and p == "/api/generate":
             return self.ollama_generate()
         if self.command == "POST" and p == "/mock/digest":
@@ -745,6 +752,10 @@ class Handler(BaseHTTPRequestHandler):
             if "loading" in prefix:
                 return self.openai_error(503, "Loading model", "unavailable_error")
             return self.send_json(200, {"status": "ok"})
+        if "llama" in prefix or "nosize" in prefix:
+            return self.send_json(200, {"object": "list", "data": [
+                {"id": b, "object": "model", "created": 1735689600,
+                 "owned_by": "llamacpp", "meta": None} for b in BEHAVIOURS]})
         return self.send_json(200, {"object": "list", "data": [
             {"id": b, "object": "model", "created": 1735689600,
              "owned_by": "vllm", "root": b, "max_model_len": 8192}

@@ -108,6 +108,68 @@ assert_error() {
 	[[ $(json_get error.message <<<"$output") == *"maximum context length"* ]]
 }
 
+# big_rec BYTES: a record whose prompt is BYTES bytes long.
+big_rec() {
+	python3 -c 'import json,sys; print(json.dumps({"id": "r1", "prompt": "x" * int(sys.argv[1])}))' "$1"
+}
+
+@test "AR_LOCAL_THINK: true/false as chat_template_kwargs.enable_thinking, a level as reasoning_effort" {
+	run_model ok
+	assert_success
+	refute chat_request chat_template_kwargs
+	refute chat_request reasoning_effort
+	AR_LOCAL_THINK=false run_model ok
+	assert_success
+	assert_equal "$(chat_request chat_template_kwargs.enable_thinking)" false
+	refute chat_request reasoning_effort
+	AR_LOCAL_THINK=true run_model ok
+	assert_equal "$(chat_request chat_template_kwargs.enable_thinking)" true
+	AR_LOCAL_THINK=high run_model ok
+	assert_success
+	assert_equal "$(chat_request reasoning_effort)" high
+	refute chat_request chat_template_kwargs
+}
+
+@test "a prompt over vLLM's max_model_len is context_overflow before any completion request" {
+	mock_reset_log
+	big_rec 30000 >"$BATS_TEST_TMPDIR/big"
+	run --separate-stderr ar-openai -m ok <"$BATS_TEST_TMPDIR/big"
+	assert_error context_overflow
+	[[ $(json_get error.message <<<"$output") == *"server's context for model ok is 8192 tokens"* ]]
+	assert_equal "$(mock_requests | grep -c '/chat/completions"' || true)" 0
+	# one that fits (with room for the answer) is sent
+	big_rec 18000 >"$BATS_TEST_TMPDIR/fits"
+	run --separate-stderr ar-openai -m ok <"$BATS_TEST_TMPDIR/fits"
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" openai
+}
+
+@test "llama-server's n_ctx from /props bounds the prompt; the size is asked once per process" {
+	export OPENAI_BASE_URL="$MOCK_URL/llama/v1"
+	mock_reset_log
+	{ big_rec 12000; big_rec 12000; } >"$BATS_TEST_TMPDIR/big"
+	run --separate-stderr ar-openai -m ok <"$BATS_TEST_TMPDIR/big"
+	assert_failure 1
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(sed -n 2p <<<"$output" | json_get error.code)" context_overflow
+	[[ $(sed -n 2p <<<"$output" | json_get error.message) == *"is 4096 tokens"* ]]
+	assert_equal "$(mock_requests | grep -c '"path":"/llama/props' || true)" 1
+	assert_equal "$(mock_requests | grep -c '/chat/completions"' || true)" 0
+	big_rec 6000 >"$BATS_TEST_TMPDIR/fits"
+	run --separate-stderr ar-openai -m ok <"$BATS_TEST_TMPDIR/fits"
+	assert_success
+}
+
+@test "a server that tells no context size: AR_MAX_CTX bounds the prompt, unset the server judges" {
+	export OPENAI_BASE_URL="$MOCK_URL/nosize/v1"
+	big_rec 9000 >"$BATS_TEST_TMPDIR/big"
+	AR_MAX_CTX=2048 run --separate-stderr ar-openai -m ok <"$BATS_TEST_TMPDIR/big"
+	assert_error context_overflow
+	[[ $(json_get error.message <<<"$output") == *"AR_MAX_CTX for model ok is 2048 tokens"* ]]
+	run --separate-stderr ar-openai -m ok <"$BATS_TEST_TMPDIR/big"
+	assert_success
+}
+
 @test "404 unknown model -> model_not_found quoting the server" {
 	run_model missing
 	assert_error model_not_found

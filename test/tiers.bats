@@ -52,6 +52,24 @@ requests_to() { mock_requests | grep -c "\"path\":\"$1" || true; }
 	assert_equal "$(requests_to '/v1beta')" 0
 }
 
+@test "an openai tier gets AR_LOCAL_THINK; a prompt over its context is skipped with context_overflow" {
+	AR_LOCAL_THINK=low AR_TIERS="openai:ok gemini:ok" \
+	    run --separate-stderr ar-route <<<"$REC"
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" openai
+	assert_equal "$(mock_requests | grep '/chat/completions"' | tail -n 1 |
+	    json_get body.reasoning_effort)" low
+	mock_reset_log
+	python3 -c 'import json; print(json.dumps({"id": "t1", "language": "python",
+	    "task": "add two numbers " + "y" * 30000}))' >big.jsonl
+	AR_TIERS="openai:ok gemini:ok" run --separate-stderr ar-route <big.jsonl
+	assert_success
+	assert_equal "$(json_get backend <<<"$output")" gemini
+	assert_equal "$(attempt 0 backend)" openai
+	assert_equal "$(attempt 0 error.code)" context_overflow
+	assert_equal "$(mock_requests | grep -c '/chat/completions"' || true)" 0
+}
+
 @test "--tiers overrides AR_TIERS; invalid answers fall through too" {
 	AR_TIERS="gemini:ok" run --separate-stderr ar-route \
 	    --tiers "openai:refusal openai:syntax-error openai:ok" <<<"$REC"
