@@ -110,6 +110,18 @@ parse_flags(const struct cli *c, int argc, char **argv, struct given *g,
 	return -1;
 }
 
+void
+cli_warnings(void)
+{
+	const char *w = config_warnings(), *nl;
+
+	for (; w != NULL && *w != '\0'; w = nl != NULL ? nl + 1 : "") {
+		nl = strchr(w, '\n');
+		log_error("%.*s", (int)(nl != NULL ? nl - w : (long)strlen(w)),
+		    w);
+	}
+}
+
 /* Loads cfg, leaving out the variables a flag sets (a bad value there
  * does not matter), then applies the flags. Returns 0 or -1 (printed). */
 static int
@@ -130,6 +142,7 @@ load(struct config *cfg, const char *const *uses, const struct given *g,
 		    &e)) == -1)
 			config_free(cfg);
 	free(skip);
+	cli_warnings();
 	if (rc == -1)
 		log_error("%s", e.msg);
 	return rc;

@@ -131,6 +131,9 @@ int cli_run_one(struct json *rec, const struct pool_ops *ops);
 struct tiers;
 int cli_tiers(const struct config *cfg, struct tiers *ts);
 
+/* Prints the settings' warnings (config_warnings), one log line each. */
+void cli_warnings(void);
+
 /* Writes rec on stdout (the usual pool_ops.emit). */
 int cli_emit(void *arg, const struct json *rec);
 

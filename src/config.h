@@ -73,8 +73,12 @@ void config_free(struct config *cfg);
 long config_max_ctx(const struct config *cfg);
 
 /* The value of a setting by name: environment first, then the .env files
- * read by config_load(); NULL if unset or empty. Borrowed. */
+ * read by config_load(); NULL if unset or empty. Borrowed. The one lookup
+ * of the .env table, which config_load*() fills on its first call. */
 const char *config_get(const char *name);
+/* What reading the .env files has to say, one warning a line (a file
+ * holding a key that other users can read), or NULL; programs print it. */
+const char *config_warnings(void);
 
 /*
  * Parses OLLAMA_HOST the way Ollama does (envconfig.Host + ConnectableHost):

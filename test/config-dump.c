@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli.h"
 #include "config.h"
 #include "json.h"
 #include "log.h"
@@ -37,7 +38,9 @@ main(int argc, char **argv)
 	log_init("config-dump");
 	if (argc > 1)
 		return dump_urls(argc - 1, argv + 1);
-	if (config_load(&cfg, &e) == -1) {
+	rv = config_load(&cfg, &e);
+	cli_warnings();
+	if (rv == -1) {
 		log_error("%s", e.msg);
 		return 2;
 	}
