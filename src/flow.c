@@ -28,9 +28,8 @@ flow_fail(struct flow *f, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
-	f->e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(f->e->msg, sizeof f->e->msg, fmt, ap);
+	err_vset(f->e, code, fmt, ap);
 	va_end(ap);
 	f->failed = 1;
 	return -1;
