@@ -232,50 +232,75 @@ config_ollama_url(const char *value)
 }
 
 
-/* The settings loaded only by the programs that use them. */
-static const char *const opt_in[] = {
-	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_THINKING",
-	"AR_LEDGER", "AR_LOCAL_THINK", "AR_MAX_CTX", "AR_NO_CACHE", "AR_REPAIRS",
-	"AR_COOLDOWN", "AR_TIERS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-	NULL
-};
+/* The default of a setting is the text of its defaults.h value, which
+ * config_set() reads with the checks a value from the environment gets. */
+#define DEF(v) DEF_(v)
+#define DEF_(v) #v
 
+/* The one place each setting's name, kind, bounds, default and trust
+ * marks are stated; only the values come from defaults.h. */
 #define F(m) offsetof(struct config, m)
 const struct setting config_settings[] = {
-	{ "AR_CACHE_MAX_MB", K_DOUBLE, F(cache_max_mb), 0, 1e7, NULL, 0 },
+	{ "AR_CACHE_MAX_MB", K_DOUBLE, F(cache_max_mb), 0, AR_MAX_CACHE_MB,
+	    DEF(AR_DEFAULT_CACHE_MAX_MB), 0 },
 	{ "AR_CHECK", K_STR, F(check_cmd), 0, 0, NULL, 0 },
-	{ "AR_CHECK_TIMEOUT", K_DOUBLE, F(check_timeout), 0.001, 86400, NULL,
-	    0 },
+	{ "AR_CHECK_TIMEOUT", K_DURATION, F(check_timeout), AR_MIN_SECONDS,
+	    AR_MAX_SECONDS, DEF(AR_DEFAULT_CHECK_TIMEOUT), 0 },
 	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL,
 	    0 },
 	{ "AR_CLOUD_THINKING", K_THINKING, F(cloud_thinking), -1,
 	    AR_MAX_THINKING_BUDGET, NULL, 0 },
-	{ "AR_COOLDOWN", K_DOUBLE, F(cooldown), 0, 86400, NULL, 0 },
-	{ "AR_FIRST_TOKEN_TIMEOUT", K_DOUBLE, F(first_token_timeout), 0.001,
-	    86400, NULL, 0 },
+	{ "AR_COOLDOWN", K_DURATION, F(cooldown), 0, AR_MAX_SECONDS,
+	    DEF(AR_DEFAULT_COOLDOWN), 0 },
+	{ "AR_FIRST_TOKEN_TIMEOUT", K_DURATION, F(first_token_timeout),
+	    AR_MIN_SECONDS, AR_MAX_SECONDS, DEF(AR_DEFAULT_FIRST_TOKEN_TIMEOUT),
+	    0 },
 	{ "AR_LEDGER", K_STR, F(ledger), 0, 0, NULL, 0 },
 	{ "AR_LOCAL_MODEL", K_STR, F(local_model), 0, 0, AR_DEFAULT_LOCAL_MODEL,
 	    0 },
 	{ "AR_LOCAL_THINK", K_THINK, F(local_think), 0, 0, NULL, 0 },
-	{ "AR_MAX_CTX", K_LONG, F(max_ctx), 1, 16777216, NULL, 0 },
-	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, 1e9, NULL, 0 },
-	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, 1e6, NULL, 0 },
-	{ "AR_NO_CACHE", K_LONG, F(no_cache), 0, 1, NULL, 0 },
-	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL, 0 },
-	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS, NULL, 0 },
-	{ "AR_TIERS", K_STR, F(tiers), 0, 0, NULL, S_URL_LIST },
-	{ "AR_TIMEOUT", K_DOUBLE, F(timeout), 0.001, 86400, NULL, 0 },
+	{ "AR_MAX_CTX", K_LONG, F(max_ctx), 1, AR_MAX_NUM_CTX, NULL, 0 },
+	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, AR_MAX_MIN_CHARS,
+	    DEF(AR_DEFAULT_MIN_CHARS), 0 },
+	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, AR_MAX_MIN_TPS,
+	    DEF(AR_DEFAULT_MIN_TPS), 0 },
+	{ "AR_NO_CACHE", K_BOOL, F(no_cache), 0, 1, NULL, 0 },
+	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, AR_MAX_NUM_CTX,
+	    DEF(AR_DEFAULT_NUM_CTX), 0 },
+	{ "AR_PRICE_INPUT", K_DOUBLE, F(price_input), 0, AR_MAX_PRICE,
+	    DEF(AR_DEFAULT_PRICE_INPUT), 0 },
+	{ "AR_PRICE_OUTPUT", K_DOUBLE, F(price_output), 0, AR_MAX_PRICE,
+	    DEF(AR_DEFAULT_PRICE_OUTPUT), 0 },
+	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS,
+	    DEF(AR_DEFAULT_REPAIRS), 0 },
+	{ "AR_TIERS", K_LIST, F(tiers), 0, 0, NULL, S_URL_LIST },
+	{ "AR_TIMEOUT", K_DURATION, F(timeout), AR_MIN_SECONDS, AR_MAX_SECONDS,
+	    DEF(AR_DEFAULT_TIMEOUT), 0 },
 	{ "GEMINI_API_KEY", K_KEY, F(api_key), 0, 0, NULL, S_KEY },
 	{ "GOOGLE_API_KEY", K_KEY, F(api_key), 0, 0, NULL, S_KEY },
 	{ "GOOGLE_GEMINI_BASE_URL", K_URL, F(gemini_base_url), 0, 0,
 	    AR_DEFAULT_GEMINI_BASE_URL, S_BACKEND_URL },
-	{ "OLLAMA_HOST", K_HOST, F(ollama_url), 0, 0, "", S_BACKEND_URL },
+	{ "OLLAMA_HOST", K_HOST, F(ollama_url), 0, 0, AR_DEFAULT_OLLAMA_HOST,
+	    S_BACKEND_URL },
 	{ "OPENAI_API_KEY", K_STR, F(openai_key), 0, 0, NULL, S_KEY },
 	{ "OPENAI_BASE_URL", K_URL, F(openai_url), 0, 0, NULL, S_BACKEND_URL },
 };
 #undef F
 const size_t config_nsettings = sizeof config_settings /
     sizeof config_settings[0];
+
+const char *
+config_kind_name(enum kind k)
+{
+	static const char *const names[] = {
+		[K_STR] = "string", [K_URL] = "url", [K_HOST] = "url",
+		[K_LIST] = "list", [K_LONG] = "number", [K_DOUBLE] = "number",
+		[K_DURATION] = "duration", [K_BOOL] = "bool", [K_THINK] = "word",
+		[K_THINKING] = "word", [K_KEY] = "key"
+	};
+
+	return names[k];
+}
 
 static const struct setting *
 find_setting(const char *name)
@@ -353,10 +378,11 @@ config_set(struct config *cfg, const char *name, const char *value,
 	if (s == NULL || s->kind == K_KEY)
 		return err_set(e, AR_E_CONFIG, "unknown setting %s", name);
 	p = (char *)cfg + s->off;
-	if (s->kind == K_STR && *value == '\0')
+	if ((s->kind == K_STR || s->kind == K_LIST) && *value == '\0')
 		return err_set(e, AR_E_CONFIG, "%s: must not be empty", what);
 	switch (s->kind) {
 	case K_STR:
+	case K_LIST:
 		config_set_str((char **)p, value);
 		return 0;
 	case K_URL:
@@ -372,12 +398,14 @@ config_set(struct config *cfg, const char *name, const char *value,
 		*(char **)p = url;
 		return 0;
 	case K_LONG:
+	case K_BOOL:
 		if (config_parse_long(value, (long)s->min, (long)s->max, what,
 		    &l, e) == -1)
 			return -1;
 		*(long *)p = l;
 		return 0;
 	case K_DOUBLE:
+	case K_DURATION:
 		if (config_parse_double(value, s->min, s->max, what, &d,
 		    e) == -1)
 			return -1;
@@ -396,21 +424,13 @@ config_set(struct config *cfg, const char *name, const char *value,
 static void
 set_defaults(struct config *cfg)
 {
+	struct ar_err e;
 	size_t i;
 
-	cfg->num_ctx = AR_DEFAULT_NUM_CTX;
-	cfg->first_token_timeout = AR_DEFAULT_FIRST_TOKEN_TIMEOUT;
-	cfg->timeout = AR_DEFAULT_TIMEOUT;
-	cfg->min_tps = AR_DEFAULT_MIN_TPS;
-	cfg->min_chars = AR_DEFAULT_MIN_CHARS;
-	cfg->repairs = AR_DEFAULT_REPAIRS;
-	cfg->check_timeout = AR_DEFAULT_CHECK_TIMEOUT;
-	cfg->cache_max_mb = AR_DEFAULT_CACHE_MAX_MB;
-	cfg->cooldown = AR_DEFAULT_COOLDOWN;
 	for (i = 0; i < config_nsettings; i++)
 		if (config_settings[i].def != NULL)
 			config_set(cfg, config_settings[i].name,
-			    config_settings[i].def, config_settings[i].name, NULL);
+			    config_settings[i].def, config_settings[i].name, &e);
 }
 
 /* The key: GOOGLE_API_KEY wins over GEMINI_API_KEY, as in Google's SDKs,
@@ -477,8 +497,7 @@ config_load_except(struct config *cfg, const char *const *skip,
 static int
 used(const char *const *uses, const struct setting *s)
 {
-	return uses == NULL || !config_listed(opt_in, s->name) ||
-	    config_listed(uses, s->name);
+	return uses == NULL || config_listed(uses, s->name);
 }
 
 int
@@ -493,10 +512,11 @@ config_load_for(struct config *cfg, const char *const *skip,
 	err_clear(e);
 	if (config_env_load(e) == -1)
 		return -1;
-	if (config_check_trust(skip, NULL, e) == -1)
+	if (config_check_trust(skip, uses, e) == -1)
 		return -1;
 	set_defaults(cfg);
-	load_key(cfg);
+	if (uses == NULL || config_listed(uses, "GOOGLE_API_KEY"))
+		load_key(cfg);
 	for (i = 0; i < config_nsettings; i++) {
 		s = &config_settings[i];
 		if (s->kind == K_KEY || config_listed(skip, s->name) ||

@@ -18,8 +18,17 @@
  * struct config, its bounds and what it is to the trust rule. One table
  * serves the environment, the .env files and the flags. K_KEY settings
  * are read by load_key(), not by config_set(). */
-enum kind { K_STR, K_URL, K_HOST, K_LONG, K_DOUBLE, K_THINK, K_THINKING,
-	K_KEY };
+enum kind {
+	K_STR, K_URL, K_HOST,		/* text; a URL; OLLAMA_HOST */
+	K_LIST,				/* text: a list (AR_TIERS) */
+	K_LONG, K_DOUBLE,		/* a number in [min, max] */
+	K_DURATION,			/* seconds in [min, max], decimals allowed */
+	K_BOOL,				/* 0 or 1 */
+	K_THINK, K_THINKING,		/* AR_LOCAL_THINK, AR_CLOUD_THINKING */
+	K_KEY				/* a secret; read by load_key() */
+};
+/* The word for a kind ("number", "duration", ...), for the test dump. */
+const char *config_kind_name(enum kind k);
 
 /* Marks: S_BACKEND_URL is where requests go, S_KEY a secret sent with
  * them. A backend URL from ./.env is never used with a key from
