@@ -217,9 +217,10 @@ cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 	    load(cfg, c->uses, g, ng) == -1)
 		rv = AR_EXIT_USAGE;
 	free(g);
-	/* A process holding the API key writes no core file and cannot be
+	/* A process holding an API key (in its environment or read from a
+	 * file, whether it uses it or not) writes no core file and cannot be
 	 * read through ptrace or /proc by other processes of the user. */
-	if (rv < 0 && cfg->api_key != NULL)
+	if (rv < 0 && config_holds_key())
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	return rv;
 }

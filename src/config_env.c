@@ -319,6 +319,18 @@ config_user_file(void)
 	return user_file;
 }
 
+int
+config_holds_key(void)
+{
+	size_t i;
+
+	for (i = 0; i < config_nsettings; i++)
+		if ((config_settings[i].marks & S_KEY) &&
+		    config_get(config_settings[i].name) != NULL)
+			return 1;
+	return 0;
+}
+
 const char *
 config_warnings(void)
 {
