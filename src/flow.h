@@ -47,6 +47,15 @@ int flow_tick(void *ctx);
  * figures when it reports them (0 otherwise). */
 void flow_timing(const struct flow *f, long eval_count, double eval_ns);
 /*
+ * The one mapping of a transport failure to its error code, for every
+ * backend and status check: HTTP_REFUSED connect_failed, HTTP_RESOLVE
+ * resolve_failed, HTTP_TIMEOUT timeout, HTTP_TOO_LARGE too_large,
+ * HTTP_ABORTED cancelled; else stream_cut when a 2xx status had come, or
+ * transport_error (TLS, a reset...): never connect_failed.
+ */
+const char *flow_fail_code(enum http_fail fail, long status);
+
+/*
  * The error of a transfer that did not complete (hr->fail != HTTP_OK),
  * for the server at url: connect_failed (with hint, may be NULL),
  * resolve_failed, timeout, too_large, cancelled, stream_cut when a 2xx

@@ -360,9 +360,7 @@ openai_get(struct openai *o, const char *url, struct http_res *hr,
 	if (http_do(o->http, &hq, hr) == 0)
 		return hr->status;
 	http_url_public(url, shown, sizeof shown);
-	st->error_code = hr->fail == HTTP_RESOLVE ? AR_E_RESOLVE :
-	    hr->fail == HTTP_TIMEOUT ? AR_E_TIMEOUT :
-	    hr->fail == HTTP_REFUSED ? AR_E_CONNECT : AR_E_TRANSPORT;
+	st->error_code = flow_fail_code(hr->fail, hr->status);
 	snprintf(st->error, sizeof st->error, "cannot reach %.100s: %.120s",
 	    shown, hr->errmsg);
 	return -1;
