@@ -154,3 +154,17 @@ man_default() {
 		    fail "$name: default $def outside $min..$max"
 	done <<<"$output"
 }
+
+@test "the README's settings table states the defaults of the settings table" {
+	local name kind def rest stated n=0
+	while read -r name kind def rest; do
+		[[ $def != - ]] || continue
+		stated=$(grep -E "^\| \`$name\` \|" "$AR_TEST_DIR/../README.md" |
+		    cut -d'|' -f3 | tr -d '` ')
+		[[ -n $stated ]] || continue
+		n=$((n + 1))
+		[[ $stated == "$def" ]] ||
+		    fail "README: $name: default $stated, the settings table says $def"
+	done < <(settings)
+	((n >= 12)) || fail "only $n README defaults found"
+}
