@@ -236,10 +236,13 @@ int
 cli_run(const char *prog, int jobs, const struct pool_ops *ops)
 {
 	struct record_reader *rd;
+	struct ar_err e;
 	int rv;
 
 	rd = record_reader_new(stdin, prog);
-	rv = pool_run(rd, jobs, ops);
+	rv = pool_run(rd, jobs, ops, &e);
+	if (e.code != NULL)
+		log_error("%s", e.msg);
 	if (record_reader_error(rd))
 		log_error("read error on standard input");
 	record_reader_free(rd);
