@@ -421,6 +421,9 @@ config_set(struct config *cfg, const char *name, const char *value,
 	return 0;
 }
 
+/* Each setting's default from the table, through config_set(): a default
+ * its own bounds refuse would be left unset (test/settings.bats checks
+ * that none is). */
 static void
 set_defaults(struct config *cfg)
 {
