@@ -272,9 +272,19 @@ int
 cli_tiers(const struct config *cfg, struct tiers *ts)
 {
 	struct ar_err e;
+	const char *v = config_get("AR_TIERS"), *file;
 
 	if (tiers_parse(ts, cfg, &e) == 0)
 		return 0;
-	log_error("%s", e.msg);
+	/* Name where a bad list came from: the variable (and its file),
+	 * or the flag that replaced it. */
+	if (cfg->tiers == NULL)
+		log_error("%s", e.msg);
+	else if (v == NULL || strcmp(v, cfg->tiers) != 0)
+		log_error("--tiers: %s", e.msg);
+	else if ((file = config_file_of("AR_TIERS")) != NULL)
+		log_error("AR_TIERS: %s (from %s)", e.msg, file);
+	else
+		log_error("AR_TIERS: %s", e.msg);
 	return AR_EXIT_USAGE;
 }

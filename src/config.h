@@ -81,6 +81,9 @@ long config_max_ctx(const struct config *cfg);
  * read by config_load(); NULL if unset or empty. Borrowed. The one lookup
  * of the .env table, which config_load*() fills on its first call. */
 const char *config_get(const char *name);
+/* The file the value of name comes from ("./.env" or the user's file), or
+ * NULL when the environment sets it or nothing does. Borrowed. */
+const char *config_file_of(const char *name);
 /* Nonzero if any API key is set, in the environment or the .env files,
  * whether or not the program loads it: the process holds it in memory. */
 int config_holds_key(void);

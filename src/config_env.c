@@ -314,6 +314,19 @@ config_env_origin(const char *name)
 }
 
 const char *
+config_file_of(const char *name)
+{
+	switch (config_env_origin(name)) {
+	case O_DOTENV:
+		return "./" DOTENV;
+	case O_USER_FILE:
+		return user_file;
+	default:
+		return NULL;
+	}
+}
+
+const char *
 config_user_file(void)
 {
 	return user_file;

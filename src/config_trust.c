@@ -75,11 +75,10 @@ void
 config_name_file(const char *name, struct ar_err *e)
 {
 	char msg[sizeof e->msg];
-	enum origin o = origin_of(name, NULL);
+	const char *file = config_file_of(name);
 
-	if (e == NULL || (o != O_DOTENV && o != O_USER_FILE))
+	if (e == NULL || file == NULL)
 		return;
 	memcpy(msg, e->msg, sizeof msg);
-	err_set(e, e->code, "%s (from %s%s)", msg, o == O_DOTENV ? "./" : "",
-	    o == O_DOTENV ? DOTENV : config_user_file());
+	err_set(e, e->code, "%s (from %s)", msg, file);
 }

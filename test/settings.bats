@@ -16,7 +16,7 @@ settings() { "$AR_TEST_BIN/config-dump" --settings; }
 # that take any text.
 garbage() {
 	case $1 in
-	number | duration | bool | word) echo abc ;;
+	number | duration | bool | word | list) echo abc ;;
 	host) echo ftp://x ;;
 	esac
 }
@@ -61,7 +61,7 @@ help_env() {
 			fi
 		done
 	done < <(settings)
-	((checked >= 14)) || fail "only $checked settings checked"
+	((checked >= 15)) || fail "only $checked settings checked"
 	# Every program but ar-prompt reads some checked setting.
 	for prog in $PROGS; do
 		[[ $prog == ar-prompt || -n ${fails[$prog]:-} ]] ||
