@@ -25,7 +25,10 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	int rv;
-	static const char *const uses[] = { "AR_CLOUD_THINKING", NULL };
+	static const char *const uses[] = {
+		"GOOGLE_API_KEY", "GEMINI_API_KEY", "AR_CLOUD_MODEL",
+		"GOOGLE_GEMINI_BASE_URL", "AR_CLOUD_THINKING", "AR_TIMEOUT", NULL
+	};
 	const struct cli cli = {
 		STAGE, "usage: ar-gemini [-hqVv] [-m model] [-t timeout]",
 		"hm:qt:Vv", longopts, settings, NULL, NULL, 0, uses,

@@ -32,7 +32,9 @@ main(int argc, char **argv)
 	struct config cfg;
 	int want_status = 0, rv;
 	static const char *const uses[] = {
-		"AR_LOCAL_THINK", "AR_MAX_CTX", NULL
+		"OLLAMA_HOST", "AR_LOCAL_MODEL", "AR_NUM_CTX", "AR_MAX_CTX",
+		"AR_LOCAL_THINK", "AR_FIRST_TOKEN_TIMEOUT", "AR_TIMEOUT",
+		"AR_MIN_TPS", NULL
 	};
 	const struct cli cli = {
 		STAGE,

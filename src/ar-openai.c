@@ -33,8 +33,9 @@ main(int argc, char **argv)
 	struct config cfg;
 	int want_status = 0, rv;
 	static const char *const uses[] = {
-		"AR_LOCAL_THINK", "AR_MAX_CTX", "OPENAI_API_KEY",
-		"OPENAI_BASE_URL", NULL
+		"OPENAI_BASE_URL", "OPENAI_API_KEY", "AR_LOCAL_MODEL",
+		"AR_LOCAL_THINK", "AR_MAX_CTX", "AR_FIRST_TOKEN_TIMEOUT",
+		"AR_TIMEOUT", "AR_MIN_TPS", NULL
 	};
 	const struct cli cli = {
 		STAGE,

@@ -6,7 +6,6 @@
 
 #include "cli.h"
 #include "config.h"
-#include "defaults.h"
 #include "err.h"
 #include "ledger.h"
 #include "log.h"
@@ -60,21 +59,6 @@ own_flag(void *arg, int opt, const char *val)
 		return 0;
 	}
 	return -1;
-}
-
-/* A price from its variable, else the default. Returns 0 or -1 (printed). */
-static int
-price(const char *var, double def, double *out)
-{
-	const char *v = config_get(var);
-	struct ar_err e;
-
-	*out = def;
-	if (v != NULL && config_parse_double(v, 0, 1e6, var, out, &e) == -1) {
-		log_error("%s", e.msg);
-		return -1;
-	}
-	return 0;
 }
 
 /* Reads one ledger; a missing default ledger is an empty one. */
@@ -165,7 +149,9 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct ctx c;
 	struct stats *st;
-	static const char *const uses[] = { "AR_LEDGER", NULL };
+	static const char *const uses[] = {
+		"AR_LEDGER", "AR_PRICE_INPUT", "AR_PRICE_OUTPUT", NULL
+	};
 	const struct cli cli = {
 		PROG,
 		"usage: ar-stats [-hqVv] [--since date] [--by day|model|language] "
@@ -184,12 +170,8 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	if ((rv = cli_parse(&cli, argc, argv, &cfg)) >= 0)
 		return rv;
-	if (price("AR_PRICE_INPUT", AR_DEFAULT_PRICE_INPUT, &c.so.price_in) ||
-	    price("AR_PRICE_OUTPUT", AR_DEFAULT_PRICE_OUTPUT,
-	    &c.so.price_out)) {
-		config_free(&cfg);
-		return AR_EXIT_USAGE;
-	}
+	c.so.price_in = cfg.price_input;
+	c.so.price_out = cfg.price_output;
 	st = stats_new(&c.so);
 	rv = read_all(st, &cfg, argv + optind, argc - optind) == -1 ||
 	    (c.svg != NULL && write_svg(st, c.svg) == -1) ? AR_EXIT_USAGE :

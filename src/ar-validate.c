@@ -62,10 +62,11 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	struct validate_opts opts = { 0, 1, NULL };
+	static const char *const uses[] = { "AR_MIN_CHARS", NULL };
 	const struct cli cli = {
 		STAGE,
 		"usage: ar-validate [-hqVv] [--min-chars N] [--no-syntax-check]",
-		"hqVv", longopts, settings, own_flag, &opts, 0, NULL,
+		"hqVv", longopts, settings, own_flag, &opts, 0, uses,
 		"      --min-chars N        shorter code is invalid (AR_MIN_CHARS)\n"
 		"      --no-syntax-check    skip the syntax checkers\n"
 		CLI_HELP_COMMON

@@ -34,10 +34,13 @@ const struct cli_setting cli_route_settings[] = {
 };
 
 const char *const cli_route_uses[] = {
-	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_THINKING",
-	"AR_LEDGER", "AR_LOCAL_THINK", "AR_MAX_CTX", "AR_NO_CACHE", "AR_REPAIRS",
-	"AR_COOLDOWN", "AR_TIERS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-	NULL
+	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_MODEL",
+	"AR_CLOUD_THINKING", "AR_COOLDOWN", "AR_FIRST_TOKEN_TIMEOUT",
+	"AR_LEDGER", "AR_LOCAL_MODEL", "AR_LOCAL_THINK", "AR_MAX_CTX",
+	"AR_MIN_CHARS", "AR_MIN_TPS", "AR_NO_CACHE", "AR_NUM_CTX", "AR_REPAIRS",
+	"AR_TIERS", "AR_TIMEOUT", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+	"GOOGLE_GEMINI_BASE_URL", "OLLAMA_HOST", "OPENAI_API_KEY",
+	"OPENAI_BASE_URL", NULL
 };
 
 static const struct cli_setting *
@@ -110,6 +113,18 @@ parse_flags(const struct cli *c, int argc, char **argv, struct given *g,
 	return -1;
 }
 
+void
+cli_warnings(void)
+{
+	const char *w = config_warnings(), *nl;
+
+	for (; w != NULL && *w != '\0'; w = nl != NULL ? nl + 1 : "") {
+		nl = strchr(w, '\n');
+		log_error("%.*s", (int)(nl != NULL ? nl - w : (long)strlen(w)),
+		    w);
+	}
+}
+
 /* Loads cfg, leaving out the variables a flag sets (a bad value there
  * does not matter), then applies the flags. Returns 0 or -1 (printed). */
 static int
@@ -130,6 +145,7 @@ load(struct config *cfg, const char *const *uses, const struct given *g,
 		    &e)) == -1)
 			config_free(cfg);
 	free(skip);
+	cli_warnings();
 	if (rc == -1)
 		log_error("%s", e.msg);
 	return rc;
@@ -201,9 +217,10 @@ cli_parse(const struct cli *c, int argc, char **argv, struct config *cfg)
 	    load(cfg, c->uses, g, ng) == -1)
 		rv = AR_EXIT_USAGE;
 	free(g);
-	/* A process holding the API key writes no core file and cannot be
+	/* A process holding an API key (in its environment or read from a
+	 * file, whether it uses it or not) writes no core file and cannot be
 	 * read through ptrace or /proc by other processes of the user. */
-	if (rv < 0 && cfg->api_key != NULL)
+	if (rv < 0 && config_holds_key())
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	return rv;
 }
@@ -220,10 +237,13 @@ cli_run(const char *prog, int jobs, const struct pool_ops *ops)
 {
 	struct record_out out = RECORD_OUT(stdout);
 	struct record_reader *rd;
+	struct ar_err e;
 	int rv;
 
 	rd = record_reader_new(stdin, prog);
-	rv = pool_run(rd, jobs, ops, &out);
+	rv = pool_run(rd, jobs, ops, &out, &e);
+	if (e.code != NULL)
+		log_error("%s", e.msg);
 	if (record_reader_error(rd))
 		log_error("read error on standard input");
 	record_reader_free(rd);
@@ -254,9 +274,19 @@ int
 cli_tiers(const struct config *cfg, struct tiers *ts)
 {
 	struct ar_err e;
+	const char *v = config_get("AR_TIERS"), *file;
 
 	if (tiers_parse(ts, cfg, &e) == 0)
 		return 0;
-	log_error("%s", e.msg);
+	/* Name where a bad list came from: the variable (and its file),
+	 * or the flag that replaced it. */
+	if (cfg->tiers == NULL)
+		log_error("%s", e.msg);
+	else if (v == NULL || strcmp(v, cfg->tiers) != 0)
+		log_error("--tiers: %s", e.msg);
+	else if ((file = config_file_of("AR_TIERS")) != NULL)
+		log_error("AR_TIERS: %s (from %s)", e.msg, file);
+	else
+		log_error("AR_TIERS: %s", e.msg);
 	return AR_EXIT_USAGE;
 }

@@ -47,8 +47,8 @@ enum {
 	{ "tiers", required_argument, NULL, CLI_OPT_TIERS }, \
 	{ "timeout", required_argument, NULL, 't' }
 extern const struct cli_setting cli_route_settings[];
-/* The settings only some programs load (config_load_for): those ar-route
- * and ar-mcp use. */
+/* The settings ar-route and ar-mcp load (config_load_for): all but
+ * ar-stats' prices. */
 extern const char *const cli_route_uses[];
 
 struct cli {
@@ -62,8 +62,8 @@ struct cli {
 	int (*own)(void *ctx, int opt, const char *arg);
 	void *ctx;
 	int operands;			/* nonzero: operands allowed (optind kept) */
-	/* The settings of config_load_for()'s opt-in list the program uses,
-	 * NULL-terminated; NULL for none. */
+	/* The settings the program loads (config_load_for), NULL-terminated;
+	 * NULL for none. Its --help "Environment:" names the same. */
 	const char *const *uses;
 	/* -h prints this after the usage: one line per option with its
 	 * meaning, then the environment variables read. */
@@ -130,6 +130,9 @@ int cli_run_one(struct json *rec, const struct pool_ops *ops);
  * or AR_EXIT_USAGE after printing why. */
 struct tiers;
 int cli_tiers(const struct config *cfg, struct tiers *ts);
+
+/* Prints the settings' warnings (config_warnings), one log line each. */
+void cli_warnings(void);
 
 /* Writes rec on out (the usual pool_ops.emit). */
 int cli_emit(void *arg, struct record_out *out, const struct json *rec);

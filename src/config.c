@@ -17,270 +17,9 @@
 
 #include "buf.h"
 #include "config.h"
+#include "config_int.h"
 #include "defaults.h"
-#include "log.h"
 #include "xalloc.h"
-
-/* The file in the working directory, which may come with a cloned
- * repository. */
-#define DOTENV ".env"
-
-/* Values read from .env files, in the order they win. Written once by
- * config_load() before any thread starts; read-only afterwards. */
-static struct config_env file_env;
-static int files_loaded;
-static char user_file[4096];	/* the user's file, for messages */
-
-/* The entry of name in env, or NULL. */
-static struct config_env_var *
-env_find(const struct config_env *env, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < env->n; i++)
-		if (strcmp(env->vars[i].name, name) == 0)
-			return &env->vars[i];
-	return NULL;
-}
-
-const char *
-config_env_get(const struct config_env *env, const char *name)
-{
-	const struct config_env_var *v = env_find(env, name);
-
-	return v != NULL ? v->value : NULL;
-}
-
-void
-config_env_free(struct config_env *env)
-{
-	size_t i;
-
-	for (i = 0; i < env->n; i++) {
-		explicit_bzero(env->vars[i].value, strlen(env->vars[i].value));
-		free(env->vars[i].name);
-		free(env->vars[i].value);
-	}
-	free(env->vars);
-	env->vars = NULL;
-	env->n = 0;
-}
-
-const char *
-config_get(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (v != NULL && *v != '\0')
-		return v;
-	v = config_env_get(&file_env, name);
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-/* Nonzero if only blanks, then nothing or a comment, follow s. */
-static int
-ends_value(const char *s)
-{
-	s += strspn(s, " \t");
-	return *s == '\0' || *s == '#';
-}
-
-/* The escapes a double-quoted value knows, as dotenv reads them: \" \\
- * and \n; any other backslash stays. */
-static int
-dq_escape(const char *s)
-{
-	return s[0] == '\\' && (s[1] == '"' || s[1] == '\\' || s[1] == 'n');
-}
-
-/* A double-quoted value (v at its opening quote) unescaped in place, up
- * to the first unescaped quote that only blanks or a comment follow; NULL
- * (v untouched) when there is none. */
-static char *
-unquote_double(char *v)
-{
-	char *in, *out, *close = NULL;
-
-	for (in = v + 1; *in != '\0' && close == NULL; in++)
-		if (dq_escape(in))
-			in++;
-		else if (*in == '"' && ends_value(in + 1))
-			close = in;
-	if (close == NULL)
-		return NULL;
-	for (in = out = v + 1; in < close; in++) {
-		if (dq_escape(in))
-			*out++ = *++in == 'n' ? '\n' : *in;
-		else
-			*out++ = *in;
-	}
-	*out = '\0';
-	return v + 1;
-}
-
-/* The value of a .env line: a double-quoted value unescaped, a single-
- * quoted one as it is, up to its closing quote (a comment may follow),
- * else the text up to an unquoted " #" comment. */
-static char *
-unquote(char *v)
-{
-	char *close, *hash, *dq;
-
-	if (v[0] == '"' && (dq = unquote_double(v)) != NULL)
-		return dq;
-	if (v[0] == '\'' && (close = strrchr(v + 1, '\'')) != NULL &&
-	    ends_value(close + 1)) {
-		*close = '\0';
-		return v + 1;
-	}
-	if ((hash = strstr(v, " #")) != NULL || (hash = strstr(v, "\t#")) != NULL) {
-		*hash = '\0';
-		v = trim(v);
-	}
-	return v;
-}
-
-static int
-valid_name(const char *s)
-{
-	if (!isalpha((unsigned char)*s) && *s != '_')
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			return 0;
-	return 1;
-}
-
-/* Adds one "KEY=VALUE" line: an earlier file's value wins, and within
- * one file the last line does, as in dotenv and sh. */
-static void
-parse_env_line(struct config_env *env, char *line, int user)
-{
-	struct config_env_var *old;
-	char *eq, *name, *value;
-
-	line = trim(line);
-	if (*line == '\0' || *line == '#')
-		return;
-	if (strncmp(line, "export", 6) == 0 && isspace((unsigned char)line[6]))
-		line = trim(line + 6);
-	if ((eq = strchr(line, '=')) == NULL)
-		return;
-	*eq = '\0';
-	name = trim(line);
-	value = unquote(trim(eq + 1));
-	if (!valid_name(name))
-		return;
-	if ((old = env_find(env, name)) != NULL) {
-		if (old->user == user) {
-			explicit_bzero(old->value, strlen(old->value));
-			free(old->value);
-			old->value = xstrdup(value);
-		}
-		return;
-	}
-	env->vars = xrealloc(env->vars, (env->n + 1) * sizeof *env->vars);
-	env->vars[env->n].name = xstrdup(name);
-	env->vars[env->n].value = xstrdup(value);
-	env->vars[env->n].user = user;
-	env->n++;
-}
-
-static int names_key(const char *text);
-
-/* A UTF-8 byte order mark, which some editors put at the start of a file. */
-#define BOM	"\xef\xbb\xbf"
-#define BOM_LEN	3
-
-/* One line as read (NUL-terminated; a NUL ends it early): adds its
- * setting to env. Returns 1 if the line names an API key variable. */
-static int
-env_line(struct config_env *env, const char *line, int user)
-{
-	char *dup = xstrdup(line);
-	int keyed = names_key(line);
-
-	parse_env_line(env, dup, user);
-	free(dup);
-	return keyed;
-}
-
-void
-config_parse_env(struct config_env *env, const char *text, size_t len)
-{
-	struct buf line = BUF_INIT;
-	const char *p = text, *end = text + len, *nl;
-
-	if (len >= BOM_LEN && memcmp(text, BOM, BOM_LEN) == 0)
-		p += BOM_LEN;
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		buf_reset(&line);
-		buf_add(&line, p, (size_t)((nl != NULL ? nl : end) - p));
-		env_line(env, buf_str(&line), 0);
-		p = nl != NULL ? nl + 1 : end;
-	}
-	buf_free(&line);
-}
-
-/* Reads one .env file; a missing file is fine, an unreadable one is not. */
-static int
-load_env_file(const char *path, int user, struct ar_err *e)
-{
-	FILE *fp;
-	struct stat sb;
-	char *line = NULL;
-	size_t cap = 0;
-	int keyed = 0, first;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		return err_set(e, AR_E_CONFIG, "cannot read %s: %s", path,
-		    strerror(errno));
-	}
-	for (first = 1; getline(&line, &cap, fp) != -1; first = 0)
-		keyed |= env_line(&file_env, first && strncmp(line, BOM,
-		    BOM_LEN) == 0 ? line + BOM_LEN : line, user);
-	free(line);
-	if (keyed && fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 077))
-		log_error("warning: %s holds an API key and other users can "
-		    "read it (chmod 600 %s)", path, path);
-	fclose(fp);
-	return 0;
-}
-
-static int
-load_env_files(struct ar_err *e)
-{
-	struct buf path = BUF_INIT;
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	int rv;
-
-	if (load_env_file(DOTENV, 0, e) == -1)
-		return -1;
-	if (xdg != NULL && *xdg == '/')
-		buf_printf(&path, "%s/aurarouter/env", xdg);
-	else if (home != NULL && *home != '\0')
-		buf_printf(&path, "%s/.config/aurarouter/env", home);
-	snprintf(user_file, sizeof user_file, "%s", buf_str(&path));
-	rv = path.len ? load_env_file(path.s, 1, e) : 0;
-	buf_free(&path);
-	return rv;
-}
 
 int
 config_parse_double(const char *s, double min, double max, const char *what,
@@ -401,11 +140,11 @@ host_unquote(char *s)
 {
 	size_t n;
 
-	s = trim(s);
+	s = config_trim(s);
 	n = strlen(s);
 	if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0]) {
 		s[n - 1] = '\0';
-		s = trim(s + 1);
+		s = config_trim(s + 1);
 	}
 	return s;
 }
@@ -492,87 +231,75 @@ config_ollama_url(const char *value)
 	return s;
 }
 
-/* Every setting with a value of its own: its variable, where it lives in
- * struct config, its bounds and what it is to the trust rule. One table
- * serves the environment, the .env files and the flags. K_KEY settings
- * are read by load_key(), not by config_set(). */
-enum kind { K_STR, K_URL, K_HOST, K_LONG, K_DOUBLE, K_THINK, K_THINKING,
-	K_KEY };
 
-/* Marks: S_BACKEND_URL is where requests go, S_KEY a secret sent with
- * them. A backend URL from ./.env is never used with a key from
- * elsewhere (check_trust), so a new backend's URL and key get that rule
- * by carrying these marks. */
-#define S_BACKEND_URL	0x1
-#define S_KEY		0x2
-/* S_URL_LIST: a list whose items may carry URLs after an '@' (AR_TIERS);
- * a backend URL setting when its value holds one. */
-#define S_URL_LIST	0x4
+/* The default of a setting is the text of its defaults.h value, which
+ * config_set() reads with the checks a value from the environment gets. */
+#define DEF(v) DEF_(v)
+#define DEF_(v) #v
 
-struct setting {
-	const char *name;
-	enum kind kind;
-	size_t off;
-	double min, max;
-	const char *def;
-	unsigned marks;
-};
-
-/* The settings loaded only by the programs that use them. */
-static const char *const opt_in[] = {
-	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_THINKING",
-	"AR_LEDGER", "AR_LOCAL_THINK", "AR_MAX_CTX", "AR_NO_CACHE", "AR_REPAIRS",
-	"AR_COOLDOWN", "AR_TIERS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-	NULL
-};
-
+/* The one place each setting's name, kind, bounds, default and trust
+ * marks are stated; only the values come from defaults.h. */
 #define F(m) offsetof(struct config, m)
-static const struct setting settings[] = {
-	{ "AR_CACHE_MAX_MB", K_DOUBLE, F(cache_max_mb), 0, 1e7, NULL, 0 },
+const struct setting config_settings[] = {
+	{ "AR_CACHE_MAX_MB", K_DOUBLE, F(cache_max_mb), 0, AR_MAX_CACHE_MB,
+	    DEF(AR_DEFAULT_CACHE_MAX_MB), 0 },
 	{ "AR_CHECK", K_STR, F(check_cmd), 0, 0, NULL, 0 },
-	{ "AR_CHECK_TIMEOUT", K_DOUBLE, F(check_timeout), 0.001, 86400, NULL,
-	    0 },
+	{ "AR_CHECK_TIMEOUT", K_DURATION, F(check_timeout), AR_MIN_SECONDS,
+	    AR_MAX_SECONDS, DEF(AR_DEFAULT_CHECK_TIMEOUT), 0 },
 	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL,
 	    0 },
 	{ "AR_CLOUD_THINKING", K_THINKING, F(cloud_thinking), -1,
 	    AR_MAX_THINKING_BUDGET, NULL, 0 },
-	{ "AR_COOLDOWN", K_DOUBLE, F(cooldown), 0, 86400, NULL, 0 },
-	{ "AR_FIRST_TOKEN_TIMEOUT", K_DOUBLE, F(first_token_timeout), 0.001,
-	    86400, NULL, 0 },
+	{ "AR_COOLDOWN", K_DURATION, F(cooldown), 0, AR_MAX_SECONDS,
+	    DEF(AR_DEFAULT_COOLDOWN), 0 },
+	{ "AR_FIRST_TOKEN_TIMEOUT", K_DURATION, F(first_token_timeout),
+	    AR_MIN_SECONDS, AR_MAX_SECONDS, DEF(AR_DEFAULT_FIRST_TOKEN_TIMEOUT),
+	    0 },
 	{ "AR_LEDGER", K_STR, F(ledger), 0, 0, NULL, 0 },
 	{ "AR_LOCAL_MODEL", K_STR, F(local_model), 0, 0, AR_DEFAULT_LOCAL_MODEL,
 	    0 },
 	{ "AR_LOCAL_THINK", K_THINK, F(local_think), 0, 0, NULL, 0 },
-	{ "AR_MAX_CTX", K_LONG, F(max_ctx), 1, 16777216, NULL, 0 },
-	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, 1e9, NULL, 0 },
-	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, 1e6, NULL, 0 },
-	{ "AR_NO_CACHE", K_LONG, F(no_cache), 0, 1, NULL, 0 },
-	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, 16777216, NULL, 0 },
-	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS, NULL, 0 },
-	{ "AR_TIERS", K_STR, F(tiers), 0, 0, NULL, S_URL_LIST },
-	{ "AR_TIMEOUT", K_DOUBLE, F(timeout), 0.001, 86400, NULL, 0 },
+	{ "AR_MAX_CTX", K_LONG, F(max_ctx), 1, AR_MAX_NUM_CTX, NULL, 0 },
+	{ "AR_MIN_CHARS", K_LONG, F(min_chars), 0, AR_MAX_MIN_CHARS,
+	    DEF(AR_DEFAULT_MIN_CHARS), 0 },
+	{ "AR_MIN_TPS", K_DOUBLE, F(min_tps), 0, AR_MAX_MIN_TPS,
+	    DEF(AR_DEFAULT_MIN_TPS), 0 },
+	{ "AR_NO_CACHE", K_BOOL, F(no_cache), 0, 1, NULL, 0 },
+	{ "AR_NUM_CTX", K_LONG, F(num_ctx), 1, AR_MAX_NUM_CTX,
+	    DEF(AR_DEFAULT_NUM_CTX), 0 },
+	{ "AR_PRICE_INPUT", K_DOUBLE, F(price_input), 0, AR_MAX_PRICE,
+	    DEF(AR_DEFAULT_PRICE_INPUT), 0 },
+	{ "AR_PRICE_OUTPUT", K_DOUBLE, F(price_output), 0, AR_MAX_PRICE,
+	    DEF(AR_DEFAULT_PRICE_OUTPUT), 0 },
+	{ "AR_REPAIRS", K_LONG, F(repairs), 0, AR_MAX_REPAIRS,
+	    DEF(AR_DEFAULT_REPAIRS), 0 },
+	{ "AR_TIERS", K_LIST, F(tiers), 0, 0, NULL, S_URL_LIST },
+	{ "AR_TIMEOUT", K_DURATION, F(timeout), AR_MIN_SECONDS, AR_MAX_SECONDS,
+	    DEF(AR_DEFAULT_TIMEOUT), 0 },
 	{ "GEMINI_API_KEY", K_KEY, F(api_key), 0, 0, NULL, S_KEY },
 	{ "GOOGLE_API_KEY", K_KEY, F(api_key), 0, 0, NULL, S_KEY },
 	{ "GOOGLE_GEMINI_BASE_URL", K_URL, F(gemini_base_url), 0, 0,
 	    AR_DEFAULT_GEMINI_BASE_URL, S_BACKEND_URL },
-	{ "OLLAMA_HOST", K_HOST, F(ollama_url), 0, 0, "", S_BACKEND_URL },
+	{ "OLLAMA_HOST", K_HOST, F(ollama_url), 0, 0, AR_DEFAULT_OLLAMA_HOST,
+	    S_BACKEND_URL },
 	{ "OPENAI_API_KEY", K_STR, F(openai_key), 0, 0, NULL, S_KEY },
 	{ "OPENAI_BASE_URL", K_URL, F(openai_url), 0, 0, NULL, S_BACKEND_URL },
 };
 #undef F
-#define NSETTINGS (sizeof settings / sizeof settings[0])
+const size_t config_nsettings = sizeof config_settings /
+    sizeof config_settings[0];
 
-/* Nonzero if text mentions a key variable. */
-static int
-names_key(const char *text)
+const char *
+config_kind_name(enum kind k)
 {
-	size_t i;
+	static const char *const names[] = {
+		[K_STR] = "string", [K_URL] = "url", [K_HOST] = "url",
+		[K_LIST] = "list", [K_LONG] = "number", [K_DOUBLE] = "number",
+		[K_DURATION] = "duration", [K_BOOL] = "bool", [K_THINK] = "word",
+		[K_THINKING] = "word", [K_KEY] = "key"
+	};
 
-	for (i = 0; i < NSETTINGS; i++)
-		if ((settings[i].marks & S_KEY) &&
-		    strstr(text, settings[i].name) != NULL)
-			return 1;
-	return 0;
+	return names[k];
 }
 
 static const struct setting *
@@ -580,9 +307,9 @@ find_setting(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NSETTINGS; i++)
-		if (strcmp(settings[i].name, name) == 0)
-			return &settings[i];
+	for (i = 0; i < config_nsettings; i++)
+		if (strcmp(config_settings[i].name, name) == 0)
+			return &config_settings[i];
 	return NULL;
 }
 
@@ -651,10 +378,11 @@ config_set(struct config *cfg, const char *name, const char *value,
 	if (s == NULL || s->kind == K_KEY)
 		return err_set(e, AR_E_CONFIG, "unknown setting %s", name);
 	p = (char *)cfg + s->off;
-	if (s->kind == K_STR && *value == '\0')
+	if ((s->kind == K_STR || s->kind == K_LIST) && *value == '\0')
 		return err_set(e, AR_E_CONFIG, "%s: must not be empty", what);
 	switch (s->kind) {
 	case K_STR:
+	case K_LIST:
 		config_set_str((char **)p, value);
 		return 0;
 	case K_URL:
@@ -670,12 +398,14 @@ config_set(struct config *cfg, const char *name, const char *value,
 		*(char **)p = url;
 		return 0;
 	case K_LONG:
+	case K_BOOL:
 		if (config_parse_long(value, (long)s->min, (long)s->max, what,
 		    &l, e) == -1)
 			return -1;
 		*(long *)p = l;
 		return 0;
 	case K_DOUBLE:
+	case K_DURATION:
 		if (config_parse_double(value, s->min, s->max, what, &d,
 		    e) == -1)
 			return -1;
@@ -691,24 +421,19 @@ config_set(struct config *cfg, const char *name, const char *value,
 	return 0;
 }
 
+/* Each setting's default from the table, through config_set(): a default
+ * its own bounds refuse would be left unset (test/settings.bats checks
+ * that none is). */
 static void
 set_defaults(struct config *cfg)
 {
+	struct ar_err e;
 	size_t i;
 
-	cfg->num_ctx = AR_DEFAULT_NUM_CTX;
-	cfg->first_token_timeout = AR_DEFAULT_FIRST_TOKEN_TIMEOUT;
-	cfg->timeout = AR_DEFAULT_TIMEOUT;
-	cfg->min_tps = AR_DEFAULT_MIN_TPS;
-	cfg->min_chars = AR_DEFAULT_MIN_CHARS;
-	cfg->repairs = AR_DEFAULT_REPAIRS;
-	cfg->check_timeout = AR_DEFAULT_CHECK_TIMEOUT;
-	cfg->cache_max_mb = AR_DEFAULT_CACHE_MAX_MB;
-	cfg->cooldown = AR_DEFAULT_COOLDOWN;
-	for (i = 0; i < NSETTINGS; i++)
-		if (settings[i].def != NULL)
-			config_set(cfg, settings[i].name, settings[i].def,
-			    settings[i].name, NULL);
+	for (i = 0; i < config_nsettings; i++)
+		if (config_settings[i].def != NULL)
+			config_set(cfg, config_settings[i].name,
+			    config_settings[i].def, config_settings[i].name, &e);
 }
 
 /* The key: GOOGLE_API_KEY wins over GEMINI_API_KEY, as in Google's SDKs,
@@ -725,7 +450,7 @@ load_key(struct config *cfg)
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
 			v = pass == 0 ? getenv(vars[i]) :
-			    config_env_get(&file_env, vars[i]);
+			    config_file_get(vars[i]);
 			if (v != NULL && *v != '\0') {
 				cfg->api_key = xstrdup(v);
 				cfg->api_key_var = vars[i];
@@ -740,8 +465,8 @@ config_load(struct config *cfg, struct ar_err *e)
 	return config_load_except(cfg, NULL, e);
 }
 
-static int
-skipped(const char *const *skip, const char *name)
+int
+config_listed(const char *const *skip, const char *name)
 {
 	for (; skip != NULL && *skip != NULL; skip++)
 		if (strcmp(*skip, name) == 0)
@@ -763,95 +488,6 @@ setting_value(const char *name)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-/* Where the value of a setting comes from. */
-enum origin { O_UNSET, O_FLAG, O_ENVIRON, O_DOTENV, O_USER_FILE };
-
-static enum origin
-origin_of(const char *name, const char *const *skip)
-{
-	const char *v;
-	size_t i;
-
-	if (skipped(skip, name))
-		return O_FLAG;
-	if ((v = getenv(name)) != NULL && *v != '\0')
-		return O_ENVIRON;
-	for (i = 0; i < file_env.n; i++)
-		if (strcmp(file_env.vars[i].name, name) == 0) {
-			if (*file_env.vars[i].value == '\0')
-				return O_UNSET;
-			return file_env.vars[i].user ? O_USER_FILE : O_DOTENV;
-		}
-	return O_UNSET;
-}
-
-/* The first key set outside ./.env, or NULL. */
-static const struct setting *
-foreign_key(enum origin *o)
-{
-	size_t i;
-
-	for (i = 0; i < NSETTINGS; i++) {
-		if (!(settings[i].marks & S_KEY))
-			continue;
-		*o = origin_of(settings[i].name, NULL);
-		if (*o == O_ENVIRON || *o == O_USER_FILE)
-			return &settings[i];
-	}
-	return NULL;
-}
-
-/* Whether a setting names where requests go: a backend URL, or a tier
- * list whose value holds one. */
-static int
-sets_url(const struct setting *s)
-{
-	const char *v;
-
-	if (s->marks & S_BACKEND_URL)
-		return 1;
-	return (s->marks & S_URL_LIST) && (v = config_get(s->name)) != NULL &&
-	    strchr(v, '@') != NULL;
-}
-
-/* The trust rule: a backend URL that ./.env sets (a cloned repository can
- * ship one) is never used with a key from the environment or the user's
- * file. Returns 0, or -1 with e naming the file and both variables. */
-static int
-check_trust(const char *const *skip, struct ar_err *e)
-{
-	const struct setting *key;
-	enum origin o;
-	size_t i;
-
-	for (i = 0; i < NSETTINGS; i++) {
-		if (!sets_url(&settings[i]) ||
-		    origin_of(settings[i].name, skip) != O_DOTENV ||
-		    (key = foreign_key(&o)) == NULL)
-			continue;
-		return err_set(e, AR_E_CONFIG, "./%s sets %s, but the key %s "
-		    "comes from %s: a URL from ./%s is never sent a key from "
-		    "elsewhere (put the key in ./%s too, or set %s in the "
-		    "environment)", DOTENV, settings[i].name, key->name,
-		    o == O_ENVIRON ? "the environment" : user_file, DOTENV,
-		    DOTENV, settings[i].name);
-	}
-	return 0;
-}
-
-/* Adds to e which file the value of name came from, if one did. */
-static void
-name_file(const char *name, struct ar_err *e)
-{
-	char msg[sizeof e->msg];
-	enum origin o = origin_of(name, NULL);
-
-	if (e == NULL || (o != O_DOTENV && o != O_USER_FILE))
-		return;
-	memcpy(msg, e->msg, sizeof msg);
-	err_set(e, e->code, "%s (from %s%s)", msg, o == O_DOTENV ? "./" : "",
-	    o == O_DOTENV ? DOTENV : user_file);
-}
 
 int
 config_load_except(struct config *cfg, const char *const *skip,
@@ -864,37 +500,33 @@ config_load_except(struct config *cfg, const char *const *skip,
 static int
 used(const char *const *uses, const struct setting *s)
 {
-	return uses == NULL || !skipped(opt_in, s->name) ||
-	    skipped(uses, s->name);
+	return uses == NULL || config_listed(uses, s->name);
 }
 
 int
 config_load_for(struct config *cfg, const char *const *skip,
     const char *const *uses, struct ar_err *e)
 {
+	const struct setting *s;
 	const char *v;
 	size_t i;
 
 	memset(cfg, 0, sizeof *cfg);
 	err_clear(e);
-	if (!files_loaded) {
-		files_loaded = 1;
-		if (load_env_files(e) == -1)
-			return -1;
-	}
-	if (check_trust(skip, e) == -1)
+	if (config_env_load(e) == -1)
+		return -1;
+	if (config_check_trust(skip, uses, e) == -1)
 		return -1;
 	set_defaults(cfg);
-	load_key(cfg);
-	for (i = 0; i < NSETTINGS; i++) {
-		if (settings[i].kind == K_KEY ||
-		    skipped(skip, settings[i].name) ||
-		    !used(uses, &settings[i]) ||
-		    (v = setting_value(settings[i].name)) == NULL)
+	if (uses == NULL || config_listed(uses, "GOOGLE_API_KEY"))
+		load_key(cfg);
+	for (i = 0; i < config_nsettings; i++) {
+		s = &config_settings[i];
+		if (s->kind == K_KEY || config_listed(skip, s->name) ||
+		    !used(uses, s) || (v = setting_value(s->name)) == NULL)
 			continue;
-		if (config_set(cfg, settings[i].name, v, settings[i].name,
-		    e) == -1) {
-			name_file(settings[i].name, e);
+		if (config_set(cfg, s->name, v, s->name, e) == -1) {
+			config_name_file(s->name, e);
 			config_free(cfg);
 			return -1;
 		}

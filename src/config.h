@@ -28,8 +28,8 @@ struct config {
 	double timeout;		/* AR_TIMEOUT, seconds */
 	double min_tps;		/* AR_MIN_TPS; 0 disables */
 	long min_chars;		/* AR_MIN_CHARS */
-	/* Settings only the programs that use them load and check (see
-	 * config_load_for); unset otherwise. */
+	/* A program loads and checks only the settings it uses (see
+	 * config_load_for); the others keep their defaults. */
 	char *local_think;	/* AR_LOCAL_THINK: "false", "true", "low",
 				 * "medium" or "high"; NULL: send nothing */
 	char *cloud_thinking;	/* AR_CLOUD_THINKING: "low", "medium", "high"
@@ -48,6 +48,9 @@ struct config {
 	char *openai_key;	/* OPENAI_API_KEY; SECRET like api_key; NULL if unset */
 	char *tiers;		/* AR_TIERS, or NULL (the default pair) */
 	double cooldown;	/* AR_COOLDOWN, seconds; 0 off */
+	/* ar-stats (stats.h). */
+	double price_input;	/* AR_PRICE_INPUT, USD per million tokens */
+	double price_output;	/* AR_PRICE_OUTPUT */
 };
 
 /*
@@ -61,9 +64,11 @@ int config_load(struct config *cfg, struct ar_err *e);
  * even checked. */
 int config_load_except(struct config *cfg, const char *const *skip,
     struct ar_err *e);
-/* The same, where the settings only some programs use (AR_LOCAL_THINK,
- * AR_CLOUD_THINKING, AR_MAX_CTX) are loaded and checked only when named
- * in uses (NULL-terminated); uses NULL loads them all. */
+/* The same, where only the settings named in uses (NULL-terminated) are
+ * read from the environment and the files and checked, and the trust rule
+ * looks at those URLs only; the others keep their defaults. uses NULL
+ * loads them all. The key (GOOGLE_API_KEY, GEMINI_API_KEY) is loaded
+ * when uses names GOOGLE_API_KEY. */
 int config_load_for(struct config *cfg, const char *const *skip,
     const char *const *uses, struct ar_err *e);
 void config_free(struct config *cfg);
@@ -73,8 +78,18 @@ void config_free(struct config *cfg);
 long config_max_ctx(const struct config *cfg);
 
 /* The value of a setting by name: environment first, then the .env files
- * read by config_load(); NULL if unset or empty. Borrowed. */
+ * read by config_load(); NULL if unset or empty. Borrowed. The one lookup
+ * of the .env table, which config_load*() fills on its first call. */
 const char *config_get(const char *name);
+/* The file the value of name comes from ("./.env" or the user's file), or
+ * NULL when the environment sets it or nothing does. Borrowed. */
+const char *config_file_of(const char *name);
+/* Nonzero if any API key is set, in the environment or the .env files,
+ * whether or not the program loads it: the process holds it in memory. */
+int config_holds_key(void);
+/* What reading the .env files has to say, one warning a line (a file
+ * holding a key that other users can read), or NULL; programs print it. */
+const char *config_warnings(void);
 
 /*
  * Parses OLLAMA_HOST the way Ollama does (envconfig.Host + ConnectableHost):

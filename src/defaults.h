@@ -5,7 +5,8 @@
 #ifndef AR_DEFAULTS_H
 #define AR_DEFAULTS_H
 
-/* Environment defaults (see DESIGN.md, "Environment"). */
+/* Environment defaults (see DESIGN.md, "Environment"); the settings table
+ * in config.c is what applies them, with the bounds below. */
 #define AR_DEFAULT_OLLAMA_HOST      "http://127.0.0.1:11434"
 #define AR_DEFAULT_LOCAL_MODEL      "deepseek-coder-v2:lite"
 #define AR_DEFAULT_NUM_CTX          4096
@@ -28,6 +29,15 @@
 
 /* AR_CLOUD_THINKING: the largest token budget accepted. */
 #define AR_MAX_THINKING_BUDGET      1000000
+
+/* The bounds of the settings (AR_REPAIRS: AR_MAX_REPAIRS below). */
+#define AR_MIN_SECONDS              0.001     /* the shortest timeout */
+#define AR_MAX_SECONDS              86400     /* the longest timeout or cooldown */
+#define AR_MAX_NUM_CTX              16777216  /* AR_NUM_CTX, AR_MAX_CTX */
+#define AR_MAX_MIN_CHARS            1000000000
+#define AR_MAX_MIN_TPS              1e6
+#define AR_MAX_CACHE_MB             1e7
+#define AR_MAX_PRICE                1e6       /* USD per million tokens */
 
 /* Context: a prompt's tokens are estimated as one per AR_CTX_BYTES_PER_TOKEN
  * bytes (conservative: code and English run 3.5 to 4.5 bytes a token),

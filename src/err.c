@@ -4,13 +4,20 @@
 #include "err.h"
 
 int
+err_vset(struct ar_err *e, const char *code, const char *fmt, va_list ap)
+{
+	e->code = code;
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	return -1;
+}
+
+int
 err_set(struct ar_err *e, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
-	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	err_vset(e, code, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -7,6 +7,7 @@
  */
 #ifndef AR_ERR_H
 #define AR_ERR_H
+#include <stdarg.h>
 
 enum ar_exit {
 	AR_EXIT_OK = 0,		/* every record succeeded */
@@ -51,6 +52,10 @@ struct ar_err {
  * "return err_set(e, ...);". */
 int err_set(struct ar_err *e, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with a va_list: the one place an error message is formatted,
+ * for functions that take a format of their own (flow_fail). */
+int err_vset(struct ar_err *e, const char *code, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
 void err_clear(struct ar_err *e);
 
 #endif

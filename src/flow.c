@@ -35,9 +35,8 @@ flow_fail(struct flow *f, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
-	f->e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(f->e->msg, sizeof f->e->msg, fmt, ap);
+	err_vset(f->e, code, fmt, ap);
 	va_end(ap);
 	f->failed = 1;
 	return -1;
@@ -180,34 +179,48 @@ flow_too_large(const struct flow *f)
 	    "%u bytes", f->who, (unsigned)AR_MAX_LINE);
 }
 
+const char *
+flow_fail_code(enum http_fail fail, long status)
+{
+	switch (fail) {
+	case HTTP_REFUSED:
+		return AR_E_CONNECT;
+	case HTTP_RESOLVE:
+		return AR_E_RESOLVE;
+	case HTTP_TIMEOUT:
+		return AR_E_TIMEOUT;
+	case HTTP_TOO_LARGE:
+		return AR_E_TOO_LARGE;
+	case HTTP_ABORTED:
+		return AR_E_CANCELLED;
+	default:
+		return status >= 200 && status < 300 ? AR_E_CUT :
+		    AR_E_TRANSPORT;
+	}
+}
+
 int
 flow_transport_err(const struct flow *f, const struct http_res *hr,
     const char *url, const char *hint)
 {
 	struct ar_err *e = f->e;
+	const char *code = flow_fail_code(hr->fail, hr->status);
 
-	switch (hr->fail) {
-	case HTTP_REFUSED:
-		return err_set(e, AR_E_CONNECT, "cannot connect to %s at %s%s%s "
+	if (strcmp(code, AR_E_CONNECT) == 0)
+		return err_set(e, code, "cannot connect to %s at %s%s%s "
 		    "(%s)", f->who, url, hint ? ": " : "", hint ? hint : "",
 		    hr->errmsg);
-	case HTTP_RESOLVE:
-		return err_set(e, AR_E_RESOLVE, "cannot resolve the host of "
+	if (strcmp(code, AR_E_RESOLVE) == 0)
+		return err_set(e, code, "cannot resolve the host of "
 		    "%s (%s)", url, hr->errmsg);
-	case HTTP_TIMEOUT:
-		return err_set(e, AR_E_TIMEOUT, "%s at %s: %s", f->who, url,
-		    hr->errmsg);
-	case HTTP_TOO_LARGE:
+	if (strcmp(code, AR_E_TOO_LARGE) == 0)
 		return flow_too_large(f);
-	case HTTP_ABORTED:
-		return err_set(e, AR_E_CANCELLED, "the request was stopped");
-	default:
-		if (hr->status >= 200 && hr->status < 300)
-			return err_set(e, AR_E_CUT, "%s's stream broke after "
-			    "%ld tokens: %s", f->who, f->tokens, hr->errmsg);
-		return err_set(e, AR_E_TRANSPORT, "%s at %s: %s", f->who, url,
-		    hr->errmsg);
-	}
+	if (strcmp(code, AR_E_CANCELLED) == 0)
+		return err_set(e, code, "the request was stopped");
+	if (strcmp(code, AR_E_CUT) == 0)
+		return err_set(e, code, "%s's stream broke after "
+		    "%ld tokens: %s", f->who, f->tokens, hr->errmsg);
+	return err_set(e, code, "%s at %s: %s", f->who, url, hr->errmsg);
 }
 
 int
@@ -295,23 +308,6 @@ flow_get(struct http *h, const char *url, const char *const *headers,
 	hq.timeout = FLOW_STATUS_TIMEOUT_S;
 	hq.cancel = cancel;
 	return http_do(h, &hq, hr);
-}
-
-const char *
-flow_fail_code(const struct http_res *hr)
-{
-	switch (hr->fail) {
-	case HTTP_RESOLVE:
-		return AR_E_RESOLVE;
-	case HTTP_TIMEOUT:
-		return AR_E_TIMEOUT;
-	case HTTP_REFUSED:
-		return AR_E_CONNECT;
-	case HTTP_ABORTED:
-		return AR_E_CANCELLED;
-	default:
-		return AR_E_TRANSPORT;
-	}
 }
 
 void

@@ -49,6 +49,15 @@ int flow_tick(void *ctx, long *wait_ms);
  * figures when it reports them (0 otherwise). */
 void flow_timing(const struct flow *f, long eval_count, double eval_ns);
 /*
+ * The one mapping of a transport failure to its error code, for every
+ * backend and status check: HTTP_REFUSED connect_failed, HTTP_RESOLVE
+ * resolve_failed, HTTP_TIMEOUT timeout, HTTP_TOO_LARGE too_large,
+ * HTTP_ABORTED cancelled; else stream_cut when a 2xx status had come, or
+ * transport_error (TLS, a reset...): never connect_failed.
+ */
+const char *flow_fail_code(enum http_fail fail, long status);
+
+/*
  * The error of a transfer that did not complete (hr->fail != HTTP_OK),
  * for the server at url: connect_failed (with hint, may be NULL),
  * resolve_failed, timeout, too_large, cancelled, stream_cut when a 2xx
@@ -104,10 +113,6 @@ int flow_post(struct flow *f, struct http *h, const struct flow_post *p,
  */
 int flow_get(struct http *h, const char *url, const char *const *headers,
     const volatile int *cancel, struct http_res *hr);
-/* The error code of a request that got no answer: resolve_failed,
- * timeout, connect_failed (refused), cancelled, transport_error for the
- * rest (TLS among them: never connect_failed). */
-const char *flow_fail_code(const struct http_res *hr);
 
 /* Appends as one line the message a server's error body gave (msg,
  * msglen; NULL when it gave none), at most max bytes, else the start of

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "defaults.h"
+#include "flow.h"
 #include "gemini.h"
 #include "gemini_sse.h"
 #include "http.h"
@@ -88,43 +89,38 @@ gemini_too_large(struct gemini_fail *f)
 	    "bytes", AR_MAX_LINE);
 }
 
-/* Classifies a transfer that failed below HTTP. */
+/* Classifies a transfer that failed below HTTP (the code: flow_fail_code). */
 static void
 gemini_transport_fail(const struct config *cfg, const struct http_res *hr,
     double remaining_ms, struct gemini_fail *f)
 {
+	const char *code = flow_fail_code(hr->fail, hr->status);
+
 	f->counted = 1;
 	buf_oneline(f->gmsg, sizeof f->gmsg, hr->errmsg, strlen(hr->errmsg));
-	switch (hr->fail) {
-	case HTTP_REFUSED:
+	if (strcmp(code, AR_E_CONNECT) == 0)
 		/* Nothing listens there: waiting will not change that, and
 		 * ar-route must answer at once when every backend is down. */
-		gemini_fail_set(f, AR_E_CONNECT, "cannot connect to Gemini "
+		gemini_fail_set(f, code, "cannot connect to Gemini "
 		    "at %.100s", cfg->gemini_base_url);
-		break;
-	case HTTP_RESOLVE:
-		gemini_fail_set(f, AR_E_RESOLVE, "cannot resolve the host of "
+	else if (strcmp(code, AR_E_RESOLVE) == 0)
+		gemini_fail_set(f, code, "cannot resolve the host of "
 		    "%.100s", cfg->gemini_base_url);
-		break;
-	case HTTP_TIMEOUT:
-		gemini_fail_set(f, AR_E_TIMEOUT, "Gemini did not answer "
+	else if (strcmp(code, AR_E_TIMEOUT) == 0) {
+		gemini_fail_set(f, code, "Gemini did not answer "
 		    "within the %g s budget (AR_TIMEOUT)", cfg->timeout);
 		f->retry = remaining_ms > 1000;
-		break;
-	case HTTP_TOO_LARGE:
+	} else if (strcmp(code, AR_E_TOO_LARGE) == 0)
 		gemini_too_large(f);
-		break;
-	default:
-		if (hr->status >= 200 && hr->status < 300) {
-			f->counted = 0;
-			gemini_fail_set(f, AR_E_CUT, "the Gemini stream was "
-			    "cut: %.150s", hr->errmsg);
-			f->gmsg[0] = '\0';
-		} else {
-			gemini_fail_set(f, AR_E_TRANSPORT, "transport error "
-			    "talking to Gemini");
-			f->retry = 1;
-		}
+	else if (strcmp(code, AR_E_CUT) == 0) {
+		f->counted = 0;
+		gemini_fail_set(f, code, "the Gemini stream was "
+		    "cut: %.150s", hr->errmsg);
+		f->gmsg[0] = '\0';
+	} else {
+		gemini_fail_set(f, code, "transport error "
+		    "talking to Gemini");
+		f->retry = 1;
 	}
 }
 

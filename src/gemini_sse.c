@@ -28,13 +28,13 @@ int
 gemini_fail_set(struct gemini_fail *f, const char *code, const char *fmt, ...)
 {
 	va_list ap;
-	char m[1024];
+	struct ar_err e;
 
-	f->code = code;
 	va_start(ap, fmt);
-	vsnprintf(m, sizeof m, fmt, ap);
+	err_vset(&e, code, fmt, ap);
 	va_end(ap);
-	gemini_copy(f->what, sizeof f->what, m);
+	f->code = code;
+	gemini_copy(f->what, sizeof f->what, e.msg);
 	return 1;
 }
 

@@ -309,7 +309,7 @@ ollama_get(struct ollama *o, const char *path, const volatile int *cancel,
 		snprintf(st->error, sizeof st->error, "the status check was "
 		    "cancelled");
 	} else if (hr.fail != HTTP_OK) {
-		st->error_code = flow_fail_code(&hr);
+		st->error_code = flow_fail_code(hr.fail, hr.status);
 		snprintf(st->error, sizeof st->error, "cannot connect to "
 		    "Ollama at %.100s: %.120s", o->cfg->ollama_url, hr.errmsg);
 	} else if (hr.status != 200) {

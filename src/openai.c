@@ -312,7 +312,7 @@ openai_get(struct openai *o, const char *url, const volatile int *cancel,
 	if (flow_get(o->http, url, headers, cancel, hr) == 0)
 		return hr->status;
 	http_url_public(url, shown, sizeof shown);
-	st->error_code = flow_fail_code(hr);
+	st->error_code = flow_fail_code(hr->fail, hr->status);
 	snprintf(st->error, sizeof st->error, "cannot reach %.100s: %.120s",
 	    shown, hr->errmsg);
 	return -1;

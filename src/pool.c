@@ -11,7 +11,6 @@
 #include <stdlib.h>
 
 #include "err.h"
-#include "log.h"
 #include "pool.h"
 #include "xalloc.h"
 
@@ -124,7 +123,7 @@ feed(struct pool *p, struct record_reader *rd)
 
 int
 pool_run(struct record_reader *rd, int n, const struct pool_ops *ops,
-    struct record_out *out)
+    struct record_out *out, struct ar_err *e)
 {
 	struct pool p = { 0 };
 	pthread_t tids[POOL_MAX];
@@ -134,6 +133,7 @@ pool_run(struct record_reader *rd, int n, const struct pool_ops *ops,
 		n = 1;
 	if (n > POOL_MAX)
 		n = POOL_MAX;
+	err_clear(e);
 	p.ops = ops;
 	p.out = out;
 	p.size = 2 * (size_t)n;
@@ -144,7 +144,7 @@ pool_run(struct record_reader *rd, int n, const struct pool_ops *ops,
 		if (pthread_create(&tids[started], NULL, worker, &p) == 0)
 			started++;
 	if (started == 0) {
-		log_error("cannot start a worker thread");
+		err_set(e, AR_E_CONFIG, "cannot start a worker thread");
 		p.broken = 1;
 	} else
 		feed(&p, rd);

@@ -11,6 +11,7 @@
 #define AR_POOL_H
 #include <stdio.h>
 
+#include "err.h"
 #include "json.h"
 #include "record.h"
 
@@ -34,12 +35,13 @@ struct pool_ops {
 };
 
 /*
- * Runs the loop over rd with n workers (1 <= n <= POOL_MAX). Returns
- * AR_EXIT_OK when every record succeeded, AR_EXIT_FAIL when one failed
- * (record_failed()) or output or input failed.
+ * Runs the loop over rd with n workers (1 <= n <= POOL_MAX), emitting on
+ * out. Returns AR_EXIT_OK when every record succeeded, AR_EXIT_FAIL when
+ * one failed (record_failed()) or output or input failed, or no worker
+ * thread could start (e set; e is cleared otherwise).
  */
 #define POOL_MAX 64
 int pool_run(struct record_reader *rd, int n, const struct pool_ops *ops,
-    struct record_out *out);
+    struct record_out *out, struct ar_err *e);
 
 #endif

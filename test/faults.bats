@@ -541,3 +541,30 @@ full() { "$@" >/dev/full; }
 	exec 7>&-
 	wait "$pid"
 }
+
+@test "a TLS failure (https:// to the plain-HTTP mock) is transport_error, never connect_failed" {
+	use_mock
+	local tls="https://127.0.0.1:$MOCK_PORT" code
+	local rec='{"id":"r1","prompt":"write a function","system":"code only"}'
+	OLLAMA_HOST=$tls run --separate-stderr ar-ollama <<<"$rec"
+	assert_failure 1
+	assert_equal "$(json_get error.code <<<"$output")" transport_error
+	OPENAI_BASE_URL=$tls/v1 run --separate-stderr ar-openai -m ok <<<"$rec"
+	assert_failure 1
+	assert_equal "$(json_get error.code <<<"$output")" transport_error
+	GOOGLE_GEMINI_BASE_URL=$tls run --separate-stderr ar-gemini -t 2 \
+	    <<<'{"id":"r1","task":"add two numbers","language":"python"}'
+	assert_failure 1
+	assert_equal "$(json_get error.code <<<"$output")" transport_error
+	# The status checks map it alike: ar-route's ollama tier is checked
+	# before its request, an openai tier's --status names the failure.
+	AR_TIERS="ollama:ok@$tls openai:ok@$tls/v1 gemini:ok@$tls" \
+	    run --separate-stderr ar-route -t 2 <<<"$rec"
+	assert_failure 1
+	assert_equal "$(json_get error.code <<<"$output")" all_failed
+	for i in 0 1 2; do
+		code=$(json_get "attempts.$i.error.code" <<<"$output")
+		assert_equal "$code" transport_error
+	done
+	refute_output --partial connect_failed
+}
