@@ -293,6 +293,21 @@ miss_after() {
 	assert_equal "$(json_get cached <<<"$output")" true
 }
 
+@test "cache: an entry whose usage is not an object is ignored" {
+	local f key
+	unset AR_NO_CACHE
+	route
+	f=$(ls "$XDG_CACHE_HOME"/aurarouter/*.json)
+	key=$(json_get key <"$f")
+	printf '{"key":"%s","code":"x = 1","backend":"ollama","model":"m","usage":"lots"}' \
+	    "$key" >"$f"
+	mock_reset_log
+	route
+	assert_success
+	run ! json_get cached <<<"$output"
+	assert_equal "$(local_calls)" 1
+}
+
 @test "cache: AR_NO_CACHE=1 and --no-cache turn it off" {
 	unset AR_NO_CACHE
 	route
