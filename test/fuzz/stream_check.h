@@ -1,5 +1,5 @@
 /*
- * stream_check.h - the checks the two stream parser harnesses share: a
+ * stream_check.h - the checks the stream parser harnesses share: a
  * parse either succeeds without an error code or fails with one; the error
  * message is one NUL-terminated line; the answer stays within its limit
  * and is valid UTF-8; the result (and the error) make a record that

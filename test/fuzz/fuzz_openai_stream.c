@@ -1,0 +1,27 @@
+/*
+ * fuzz_openai_stream - libFuzzer harness for the OpenAI-compatible SSE
+ * stream parser: the input is a whole /v1/chat/completions response body,
+ * parsed by openai_parse_stream() with the line handler the live path
+ * uses. The checks are stream_check.h's, as for the other streams.
+ */
+#include <stdint.h>
+
+#include "err.h"
+#include "gen.h"
+#include "openai.h"
+#include "stream_check.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct gen_result res;
+	struct ar_err e;
+	int rc;
+
+	err_clear(&e);
+	gen_result_init(&res);
+	rc = openai_parse_stream((const char *)data, size, &res, &e);
+	stream_check(rc, &res, &e);
+	gen_result_free(&res);
+	return 0;
+}
