@@ -190,3 +190,26 @@ for l in sys.stdin.read().splitlines():
     assert json.loads(l)["jsonrpc"] == "2.0"' <<<"$output"
 	done
 }
+
+@test "kept and seed tier lists: a chain or a configuration error without credentials" {
+	local f
+	kept -s fuzz_tiers
+	export OPENAI_BASE_URL=$REFUSED_URL/v1 OLLAMA_HOST=$REFUSED_URL
+	for f in "${FILES[@]}"; do
+		AR_TIERS=$(tail -c +2 "$f" | tr -d '\0') \
+		    run --separate-stderr ar-route --status
+		[ "$status" -le 2 ] || fail "$(basename "$f"): status $status"
+		[[ $stderr != *://*:*@* ]] || fail "$(basename "$f"): $stderr"
+	done
+}
+
+@test "kept and seed ledgers: ar-stats --json writes one JSON object" {
+	local f
+	kept -s fuzz_ledger
+	for f in "${FILES[@]}"; do
+		tail -c +2 "$f" >ledger.jsonl
+		run --separate-stderr ar-stats --json ledger.jsonl
+		assert_success
+		check_records 1
+	done
+}
