@@ -256,9 +256,11 @@ syntax_start(const struct checker *c, const char *path, int cpu_limit,
 	int confined, rc;
 
 	launch_init(&l, c, path);
+	memset(&o, 0, sizeof o);
 	o.read_dirs = l.dirs;
 	o.mem_mb = AR_SYNTAX_MEM_MB;
 	o.cpu_s = cpu_limit ? (long)AR_SYNTAX_TIMEOUT_S : 0;
+	o.c_locale = 1;
 	rc = sandbox_start(path, l.argv, &o, sp, &confined, &why);
 	launch_free(&l);
 	if (rc == -1)
@@ -368,32 +370,12 @@ syntax_xfer(struct sandbox_proc *sp, const char *in, size_t inlen, int shut,
 	}
 }
 
-/* Words a checker stopped by the memory limit says. */
-static int
-syntax_out_of_memory(const struct buf *out)
-{
-	static const char *const words[] = { "out of memory", "Out of memory",
-	    "memory exhausted", "Cannot allocate memory", "MemoryError",
-	    "bad_alloc", "heap out of memory", NULL };
-	size_t i;
-
-	for (i = 0; words[i] != NULL && out->len > 0; i++)
-		if (memmem(out->s, out->len, words[i], strlen(words[i])))
-			return 1;
-	return 0;
-}
-
 /* Why a checker that ended with status (out its output) was stopped by a
  * limit, or NULL if it was not. */
 static const char *
 syntax_stopped(int status, const struct buf *out)
 {
-	if (status != -1 && WIFSIGNALED(status) &&
-	    (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
-		return "CPU limit";
-	if (syntax_out_of_memory(out))
-		return "memory limit";
-	return NULL;
+	return sandbox_stopped(status, 1, out->s, out->len);
 }
 
 /* ---- one process per answer: C, C++, shells ------------------------- */
