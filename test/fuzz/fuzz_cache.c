@@ -15,9 +15,6 @@
  * the record as it was; a cooldown is a finite number of seconds between
  * 0 and AR_COOLDOWN.
  */
-#include <sys/stat.h>
-
-#include <ftw.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,41 +25,21 @@
 #include "buf.h"
 #include "cache.h"
 #include "defaults.h"
+#include "fuzz_tmp.h"
 #include "json.h"
 #include "tier.h"
 
 #define KEY "3f9a5c0e7b2d41869a0c5e7f1b3d5a7c9e1f3b5d7a9c1e3f5b7d9a1c3e5f7b9d"
 #define COOLDOWN 60.0
 
-static char dir[256];
-
-static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-	(void)sb;
-	(void)f;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-/* The directory goes at the end of the run. */
-static void
-cleanup(void)
-{
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
+static const char *dir;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-
 	(void)argc;
 	(void)argv;
-	snprintf(dir, sizeof dir, "%s/fuzz_cache.XXXXXX", tmp);
-	if (mkdtemp(dir) == NULL)
-		abort();
-	atexit(cleanup);
+	dir = fuzz_tmp_make("fuzz_cache");
 	return 0;
 }
 
@@ -142,7 +119,7 @@ check_cooldown(const uint8_t *data, size_t size)
 
 	ts.n = 1;
 	ts.cooldown = COOLDOWN;
-	ts.state_dir = dir;
+	ts.state_dir = (char *)dir;
 	t->model = model;
 	t->n_ep = 1;
 	t->ep[0].url = "http://127.0.0.1:11434";

@@ -16,7 +16,6 @@
  */
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdint.h>
@@ -26,11 +25,10 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "fuzz_tmp.h"
 
 static char base[PATH_MAX], roots[2][PATH_MAX];
 static struct confine conf;
-
-static void cleanup(void);
 
 static void
 mk(const char *kind, const char *path, const char *target)
@@ -52,16 +50,11 @@ mk(const char *kind, const char *path, const char *target)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
 	struct ar_err e;
-	char t[PATH_MAX];
 
 	(void)argc;
 	(void)argv;
-	snprintf(t, sizeof t, "%s/fuzz_confine.XXXXXX", tmp);
-	if (mkdtemp(t) == NULL || realpath(t, base) == NULL)
-		abort();
+	snprintf(base, sizeof base, "%s", fuzz_tmp_make("fuzz_confine"));
 	mk("dir", "root", NULL);
 	mk("dir", "root/sub", NULL);
 	mk("dir", "root/sub/deeper", NULL);
@@ -92,23 +85,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (chdir(roots[0]) == -1 || confine_init_cwd(&conf, &e) == -1 ||
 	    confine_add_root(&conf, roots[1], &e) == -1)
 		abort();
-	atexit(cleanup);
 	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-	(void)sb;
-	(void)f;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-/* The tree goes at the end of the run. */
-static void
-cleanup(void)
-{
-	nftw(base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static int
