@@ -103,12 +103,13 @@ read_small(const char *path, size_t max, size_t *len)
 }
 
 /* A usable entry of key at path (owned), or NULL: unreadable, not JSON,
- * another key, or a field missing. */
+ * another key, or a field missing or of the wrong type. */
 static struct json *
 entry_load(const char *path, const char *key)
 {
 	struct json_error je;
 	struct json *e;
+	const struct json *u;
 	const char *k;
 	size_t len;
 	char *text = read_small(path, AR_MAX_RECORD, &len);
@@ -122,7 +123,9 @@ entry_load(const char *path, const char *key)
 	if (e->type != JSON_OBJECT || (k = json_obj_str(e, "key", NULL)) == NULL ||
 	    strcmp(k, key) != 0 || json_obj_str(e, "code", NULL) == NULL ||
 	    json_obj_str(e, "backend", NULL) == NULL ||
-	    json_obj_str(e, "model", NULL) == NULL) {
+	    json_obj_str(e, "model", NULL) == NULL ||
+	    ((u = json_obj_get(e, "usage")) != NULL &&
+	    u->type != JSON_OBJECT)) {
 		json_free(e);
 		return NULL;
 	}

@@ -1,6 +1,7 @@
 /*
  * check.c - running the user's check command on a candidate answer.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -8,7 +9,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +19,9 @@
 #include "check.h"
 #include "clock.h"
 #include "defaults.h"
+#include "log.h"
+#include "sandbox.h"
 #include "xalloc.h"
-
-extern char **environ;
-
-/* Variables a check command never sees, besides any whose name holds
- * "API_KEY" (as for the syntax checkers). */
-static const char *const check_secret_vars[] = {
-	"GOOGLE_API_KEY", "GEMINI_API_KEY", "OPENAI_API_KEY", "AR_MCP_TOKEN",
-	NULL
-};
 
 static const struct {
 	const char *lang, *ext;
@@ -86,68 +79,61 @@ check_command(const char *cmd, const char *path)
 	return buf_detach(&b);
 }
 
-static int
-is_secret(const char *entry)
-{
-	const char *eq = strchr(entry, '=');
-	size_t i, n;
+/* What a check command may read (and run), besides its private
+ * directory: the system's directories and /etc, and each directory of
+ * PATH with the prefix it lies in (~/.local for ~/.local/bin), unless
+ * that prefix is / or the home directory. */
+static const char *const check_system[] = {
+	"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin",
+	"/opt", "/etc", "/dev/null", "/dev/zero", "/dev/urandom",
+	"/dev/random",
+};
+#define CHECK_NSYSTEM (sizeof check_system / sizeof check_system[0])
 
-	if (eq != NULL && memmem(entry, (size_t)(eq - entry), "API_KEY", 7))
-		return 1;
-	for (i = 0; check_secret_vars[i] != NULL; i++) {
-		n = strlen(check_secret_vars[i]);
-		if (strncmp(entry, check_secret_vars[i], n) == 0 &&
-		    entry[n] == '=')
-			return 1;
-	}
-	return 0;
-}
-
-/* The environment less the secrets, built before fork (the child of a
- * threaded process may only call async-signal-safe functions). The array
- * is owned, its strings borrowed from environ. */
+/* The list of what a check command may read: NULL-terminated, owned, and
+ * so are its strings from PATH (free with check_dirs_free()). */
 static char **
-check_env(void)
+check_dirs(void)
 {
-	size_t n = 0, k = 0;
-	char **env;
+	const char *path = getenv("PATH"), *home = getenv("HOME"), *p, *colon;
+	char *rhome = home != NULL ? realpath(home, NULL) : NULL, *d, *up;
+	size_t n = 0, cap = CHECK_NSYSTEM + 1, i;
+	char **v;
 
-	while (environ[n] != NULL)
-		n++;
-	env = xcalloc(n + 1, sizeof *env);
-	for (n = 0; environ[n] != NULL; n++)
-		if (!is_secret(environ[n]))
-			env[k++] = environ[n];
-	return env;
+	for (p = path; p != NULL && *p != '\0'; p++)
+		cap += *p == ':' ? 2 : 0;
+	v = xcalloc(cap + 2, sizeof *v);
+	for (i = 0; i < CHECK_NSYSTEM; i++)
+		v[n++] = xstrdup(check_system[i]);
+	for (p = path; p != NULL && *p != '\0'; p = colon + 1) {
+		colon = strchr(p, ':');
+		d = xstrndup(p, colon ? (size_t)(colon - p) : strlen(p));
+		if (d[0] == '/' && (up = realpath(d, NULL)) != NULL) {
+			v[n++] = xstrdup(up);
+			*strrchr(up, '/') = '\0';
+			if (*up != '\0' && (rhome == NULL ||
+			    strcmp(up, rhome) != 0))
+				v[n++] = up;
+			else
+				free(up);
+		}
+		free(d);
+		if (colon == NULL)
+			break;
+	}
+	v[n] = NULL;
+	free(rhome);
+	return v;
 }
 
-/* In the child: its own process group, no blocked or ignored signals,
- * output into the pipe, the private directory as working directory, then
- * the shell. Only async-signal-safe calls: the parent may have threads. */
 static void
-check_child(int outfd, const char *dir, const char *line, char **env)
+check_dirs_free(char **v)
 {
-	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction dfl;
-	sigset_t none;
-	char *argv[] = { "sh", "-c", (char *)line, NULL };
 	size_t i;
-	int null;
 
-	setpgid(0, 0);
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaction(sigs[i], &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	null = open("/dev/null", O_RDONLY);
-	if (null == -1 || dup2(null, 0) == -1 || dup2(outfd, 1) == -1 ||
-	    dup2(outfd, 2) == -1 || chdir(dir) == -1)
-		_exit(127);
-	closefrom(3);
-	execve("/bin/sh", argv, env);
-	_exit(127);
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
 }
 
 /* Reads the child's output until it ends or the deadline; keeps at most
@@ -215,38 +201,44 @@ check_write(const char *path, const char *code, size_t len)
 	return close(fd);
 }
 
-/* Forks the command in dir, waits for it (at most timeout_s) and fills
- * res. Returns 0, or -1 with e set. */
+/* Runs the command in dir under sandbox.h (its own process group, no
+ * key, the memory limit, and where Landlock is there reading only
+ * check_dirs() and writing only in dir), waits for it (at most
+ * timeout_s) and fills res. Returns 0, or -1 with e set. */
 static int
 check_spawn(const char *line, const char *dir, double timeout_s,
     struct check_result *res, struct ar_err *e)
 {
+	char *argv[] = { "sh", "-c", (char *)line, NULL };
+	double deadline = clock_now_ms() + timeout_s * 1e3;
 	struct buf out = BUF_INIT;
-	char **env = check_env();
-	int fds[2], status = 0;
-	pid_t pid;
+	struct sandbox_opts o;
+	struct sandbox_proc sp;
+	char **dirs = check_dirs();
+	const char *why;
+	int confined, status = -1;
 
-	if (pipe2(fds, O_CLOEXEC) == -1) {
-		free(env);
-		return err_set(e, AR_E_CHECK, "check: pipe: %s", strerror(errno));
+	memset(&o, 0, sizeof o);
+	o.read_dirs = (const char *const *)dirs;
+	o.work_dir = dir;
+	o.mem_mb = AR_CHECK_MEM_MB;
+	if (sandbox_start("/bin/sh", argv, &o, &sp, &confined, &why) == -1) {
+		check_dirs_free(dirs);
+		return err_set(e, AR_E_CHECK, "check: %s", why);
 	}
-	if ((pid = fork()) == 0)
-		check_child(fds[1], dir, line, env);
-	free(env);
-	close(fds[1]);
-	if (pid == -1) {
-		close(fds[0]);
-		return err_set(e, AR_E_CHECK, "check: fork: %s", strerror(errno));
-	}
-	setpgid(pid, pid);	/* also here, so the kill below cannot miss */
-	res->timed_out = check_read(fds[0], clock_now_ms() + timeout_s * 1e3,
-	    &out);
-	close(fds[0]);
-	kill(-pid, SIGKILL);	/* anything it left behind */
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
+	check_dirs_free(dirs);
+	if (!confined)
+		log_debug("check command runs with limits but unconfined: %s",
+		    why);
+	shutdown(sp.in, SHUT_WR);	/* its standard input is empty */
+	if ((res->timed_out = check_read(sp.out, deadline, &out)))
+		sandbox_kill(&sp);
+	else if ((status = sandbox_end(&sp, deadline - clock_now_ms())) == -1)
+		res->timed_out = 1;	/* it closed its output, kept on */
 	res->passed = !res->timed_out && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0;
+	if (!res->passed && !res->timed_out)
+		res->why = sandbox_stopped(status, 0, out.s, out.len);
 	res->output = buf_detach(&out);
 	return 0;
 }
@@ -315,6 +307,10 @@ check_validate(const char *cmd, double timeout_s, const char *language,
 		buf_printf(&why, "check timed out: killed after %g s "
 		    "(AR_CHECK_TIMEOUT)%s%s", timeout_s, *cr.output ? ": " : "",
 		    cr.output);
+	else if (cr.why != NULL)
+		buf_printf(&why, "check failed: stopped by the %s (%d MiB): %s",
+		    cr.why, AR_CHECK_MEM_MB, *cr.output ? cr.output :
+		    "no output");
 	else if (!cr.passed)
 		buf_printf(&why, "check failed: %s", *cr.output ? cr.output :
 		    "exit status not 0, no output");

@@ -5,9 +5,15 @@
  * The command runs as `sh -c CMD` with "{}" in CMD replaced by the path of
  * a temporary file holding the code (with the language's usual extension),
  * else with that path appended; in a private temporary directory (its
- * working directory, removed afterwards), with stdin from /dev/null and
- * without any API key or token in its environment. After the time limit
- * its whole process group is killed and the check fails.
+ * working directory and TMPDIR, removed afterwards), with an empty stdin
+ * and without any API key or token in its environment. It is started by
+ * sandbox.h, as the syntax checkers are: its own process group, an
+ * address space of AR_CHECK_MEM_MB, and where the kernel has Landlock it
+ * writes only in its private directory (and /dev/null) and reads only
+ * there, in the system's directories (/usr, /lib*, /bin, /sbin, /opt,
+ * /etc, a few /dev files) and in each directory of PATH with the prefix
+ * it lies in, unless that prefix is / or $HOME. After the time limit its
+ * whole process group is killed and the check fails.
  */
 #ifndef AR_CHECK_H
 #define AR_CHECK_H
@@ -18,6 +24,8 @@
 struct check_result {
 	int passed;		/* exited 0 in time */
 	int timed_out;		/* killed at the time limit */
+	const char *why;	/* "memory limit" when it failed for want of
+				 * memory, else NULL; static */
 	char *output;		/* stdout and stderr, at most AR_MAX_CHECK_OUTPUT
 				 * bytes (owned, NUL-terminated, never NULL) */
 };

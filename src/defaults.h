@@ -84,5 +84,6 @@
 #define AR_MAX_CHECK_OUTPUT 4096       /* bytes of a check command's output kept */
 #define AR_CACHE_VERSION  1            /* the validator and cache entry version in the key */
 #define AR_SYNTAX_MEM_MB  1024         /* address space of a syntax checker, MiB */
+#define AR_CHECK_MEM_MB   4096         /* address space of a check command, MiB */
 
 #endif

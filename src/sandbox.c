@@ -80,7 +80,25 @@ sandbox_kill_all(void)
 #if defined(HAVE_LINUX_LANDLOCK_H) && defined(SYS_landlock_create_ruleset)
 #define LL_READ (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | \
 	LANDLOCK_ACCESS_FS_READ_DIR)
-#define LL_FILE (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE)
+#define LL_WRITE_V1 (LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+	LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | \
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_SYM)
+#ifdef LANDLOCK_ACCESS_FS_REFER
+#define LL_REFER LANDLOCK_ACCESS_FS_REFER
+#else
+#define LL_REFER 0
+#endif
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LL_TRUNCATE LANDLOCK_ACCESS_FS_TRUNCATE
+#else
+#define LL_TRUNCATE 0
+#endif
+/* The rights a rule on a file (not a directory) may hold. */
+#define LL_FILE (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | \
+	LANDLOCK_ACCESS_FS_WRITE_FILE | LL_TRUNCATE)
 
 int
 sandbox_landlock_abi(const char **why)
@@ -95,9 +113,17 @@ sandbox_landlock_abi(const char **why)
 	return 0;
 }
 
-/* Lets the domain read (and run) what is under path, if path exists. */
+/* The writing rights Landlock ABI abi knows. */
+static __u64
+landlock_write(int abi)
+{
+	return LL_WRITE_V1 | (abi >= 2 ? LL_REFER : 0) |
+	    (abi >= 3 ? LL_TRUNCATE : 0);
+}
+
+/* Lets the domain do what access says under path, if path exists. */
 static void
-landlock_allow(int rfd, const char *path)
+landlock_allow(int rfd, const char *path, __u64 access)
 {
 	struct landlock_path_beneath_attr pb;
 	struct stat st;
@@ -108,30 +134,38 @@ landlock_allow(int rfd, const char *path)
 	memset(&pb, 0, sizeof pb);
 	pb.parent_fd = fd;
 	pb.allowed_access = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ?
-	    LL_READ : LL_FILE;
+	    access : access & LL_FILE;
 	syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
 	close(fd);
 }
 
-/* A ruleset that handles reading and running files and allows them under
- * dirs only; its fd (close-on-exec), or -1 without Landlock. */
+/* A ruleset that handles reading and running files, and writing when o
+ * has a work_dir, and allows them under o's directories only; its fd
+ * (close-on-exec), or -1 without Landlock. */
 static int
-landlock_ruleset(const char *const *dirs, const char **why)
+landlock_ruleset(const struct sandbox_opts *o, const char **why)
 {
 	struct landlock_ruleset_attr ra;
-	int rfd;
+	const char *const *dirs;
+	__u64 write;
+	int rfd, abi;
 
-	if (sandbox_landlock_abi(why) == 0)
+	if ((abi = sandbox_landlock_abi(why)) == 0)
 		return -1;
+	write = o->work_dir != NULL ? landlock_write(abi) : 0;
 	memset(&ra, 0, sizeof ra);
-	ra.handled_access_fs = LL_READ;
+	ra.handled_access_fs = LL_READ | write;
 	if ((rfd = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof ra,
 	    0)) == -1) {
 		*why = "Landlock refused a ruleset";
 		return -1;
 	}
-	for (; dirs != NULL && *dirs != NULL; dirs++)
-		landlock_allow(rfd, *dirs);
+	for (dirs = o->read_dirs; dirs != NULL && *dirs != NULL; dirs++)
+		landlock_allow(rfd, *dirs, LL_READ);
+	if (o->work_dir != NULL) {
+		landlock_allow(rfd, o->work_dir, LL_READ | write);
+		landlock_allow(rfd, "/dev/null", LL_READ | write);
+	}
 	return rfd;
 }
 
@@ -152,9 +186,9 @@ sandbox_landlock_abi(const char **why)
 }
 
 static int
-landlock_ruleset(const char *const *dirs, const char **why)
+landlock_ruleset(const struct sandbox_opts *o, const char **why)
 {
-	(void)dirs;
+	(void)o;
 	return sandbox_landlock_abi(why) - 1;
 }
 
@@ -168,27 +202,54 @@ landlock_enter(int rfd)
 
 /* ---- the child ------------------------------------------------------ */
 
-/* The child's environment: ours, less any API key, in the C locale.
- * The array is owned; its strings are borrowed. */
+/* Variables a helper never sees, besides any whose name holds API_KEY. */
+static const char *const secret_vars[] = { "AR_MCP_TOKEN", NULL };
+
+/* Whether the environment entry name[0..len) is left out of a child's. */
+static int
+env_dropped(const char *name, size_t len, const struct sandbox_opts *o)
+{
+	size_t i;
+
+	if (memmem(name, len, "API_KEY", 7) != NULL ||
+	    (o->c_locale && len == 6 && !memcmp(name, "LC_ALL", 6)) ||
+	    (o->work_dir != NULL && len == 6 && !memcmp(name, "TMPDIR", 6)))
+		return 1;
+	for (i = 0; secret_vars[i] != NULL; i++)
+		if (strlen(secret_vars[i]) == len &&
+		    memcmp(name, secret_vars[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The child's environment: ours, less the secrets; LC_ALL=C and TMPDIR
+ * as o says. The array and *tmpdir are owned; the other strings are
+ * borrowed. */
 static char **
-child_env(void)
+child_env(const struct sandbox_opts *o, char **tmpdir)
 {
 	char **env;
 	size_t i, n = 0;
 
 	for (i = 0; environ != NULL && environ[i] != NULL; i++)
 		;
-	env = xcalloc(i + 2, sizeof *env);
+	env = xcalloc(i + 3, sizeof *env);
 	for (i = 0; environ != NULL && environ[i] != NULL; i++) {
 		const char *eq = strchr(environ[i], '=');
 		size_t k = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
 
-		if (memmem(environ[i], k, "API_KEY", 7) != NULL ||
-		    (k == 6 && !memcmp(environ[i], "LC_ALL", 6)))
-			continue;
-		env[n++] = environ[i];
+		if (!env_dropped(environ[i], k, o))
+			env[n++] = environ[i];
 	}
-	env[n++] = "LC_ALL=C";
+	if (o->c_locale)
+		env[n++] = "LC_ALL=C";
+	*tmpdir = NULL;
+	if (o->work_dir != NULL) {
+		*tmpdir = xmalloc(strlen(o->work_dir) + 8);
+		strcpy(*tmpdir, "TMPDIR=");
+		strcat(*tmpdir, o->work_dir);
+		env[n++] = *tmpdir;
+	}
 	env[n] = NULL;
 	return env;
 }
@@ -221,7 +282,8 @@ child_exec(const char *path, char *const argv[], char **env,
 		sigaction(sigs[i], &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
+	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1 ||
+	    (o->work_dir != NULL && chdir(o->work_dir) == -1))
 		_exit(127);
 	child_limit(RLIMIT_CORE, 0, 0);
 	child_limit(RLIMIT_AS, (rlim_t)o->mem_mb << 20, (rlim_t)o->mem_mb << 20);
@@ -239,6 +301,32 @@ child_exec(const char *path, char *const argv[], char **env,
 }
 
 /* ---- the parent ----------------------------------------------------- */
+
+/* Words a helper stopped by the memory limit says. */
+static int
+out_of_memory(const char *out, size_t len)
+{
+	static const char *const words[] = { "out of memory", "Out of memory",
+	    "memory exhausted", "Cannot allocate memory", "MemoryError",
+	    "bad_alloc", "heap out of memory", NULL };
+	size_t i;
+
+	for (i = 0; words[i] != NULL && len > 0; i++)
+		if (memmem(out, len, words[i], strlen(words[i])))
+			return 1;
+	return 0;
+}
+
+const char *
+sandbox_stopped(int status, int cpu_limited, const char *out, size_t len)
+{
+	if (cpu_limited && status != -1 && WIFSIGNALED(status) &&
+	    (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
+		return "CPU limit";
+	if (out_of_memory(out, len))
+		return "memory limit";
+	return NULL;
+}
 
 /* fd moved above stderr (close-on-exec), so the child's dup2 onto 0-2
  * cannot clobber it; -1 on failure (fd closed). */
@@ -294,7 +382,7 @@ sandbox_start(const char *path, char *const argv[],
     const char **why)
 {
 	int in[2], out[2], rfd;
-	char **env;
+	char **env, *tmpdir;
 	pid_t pid;
 
 	memset(sp, 0, sizeof *sp);
@@ -304,13 +392,14 @@ sandbox_start(const char *path, char *const argv[],
 		*why = "no pipe for the checker";
 		return -1;
 	}
-	rfd = landlock_ruleset(o->read_dirs, why);
+	rfd = landlock_ruleset(o, why);
 	*confined = rfd != -1;
-	env = child_env();
+	env = child_env(o, &tmpdir);
 	pid = fork();
 	if (pid == 0)
 		child_exec(path, argv, env, o, in[1], out[1], rfd);
 	free(env);
+	free(tmpdir);
 	if (rfd != -1)
 		close(rfd);
 	close(in[1]);

@@ -7,6 +7,7 @@
  */
 #ifndef AR_SANDBOX_H
 #define AR_SANDBOX_H
+#include <stddef.h>
 #include <sys/types.h>
 
 struct sandbox_proc {
@@ -17,15 +18,21 @@ struct sandbox_proc {
 
 struct sandbox_opts {
 	const char *const *read_dirs;	/* NULL-terminated: what it may read */
+	const char *work_dir;		/* NULL: writing is not restricted.
+					 * Else its working directory and its
+					 * TMPDIR, and the only place it may
+					 * write (besides /dev/null) */
 	long mem_mb;			/* RLIMIT_AS, MiB */
 	long cpu_s;			/* RLIMIT_CPU soft limit, s; its hard
 					 * limit is one more (0: no limit) */
+	int c_locale;			/* run it with LC_ALL=C */
 };
 
 /*
  * Starts path with argv (no shell) in a new process group, stdin and
  * stdout/stderr on pipes (sp->in, sp->out), every other descriptor
- * closed, SIGINT/SIGTERM/SIGPIPE at their defaults. Returns 0, or -1 with
+ * closed, SIGINT/SIGTERM/SIGPIPE at their defaults, and no API key or
+ * AR_MCP_TOKEN in its environment. Returns 0, or -1 with
  * *why set (static text). *confined tells whether Landlock confines it
  * (0 where the kernel lacks Landlock: then only the limits apply).
  */
@@ -40,6 +47,13 @@ int sandbox_kill(struct sandbox_proc *sp);
 /* Closes sp's pipes and reaps it (it is expected to end); returns its
  * wait status, or -1 if it did not end within wait_ms (then killed). */
 int sandbox_end(struct sandbox_proc *sp, double wait_ms);
+
+/* Why a helper that ended with status (a wait status, or -1) having said
+ * out[0..len) was stopped by a limit: "CPU limit" (cpu_limited: it runs
+ * under a CPU limit, so SIGXCPU or SIGKILL is that limit) or "memory
+ * limit" (it says it ran out); static. NULL when it was not. */
+const char *sandbox_stopped(int status, int cpu_limited, const char *out,
+    size_t len);
 
 /* Kills every process group sandbox_start() started that is not reaped
  * yet. Async-signal-safe. */

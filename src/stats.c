@@ -2,6 +2,7 @@
  * stats.c - ledger figures: sums per whole, per group and per day,
  * latency per tier, and their text, JSON and SVG forms.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,22 @@ tier_add(struct stats *st, const char *backend, const char *model, double ms)
 	t->ms[t->n++] = ms;
 }
 
+/* a + b, held at LONG_MAX: a ledger's counts may be anything. */
+static long
+sat_add(long a, long b)
+{
+	long r;
+
+	return __builtin_add_overflow(a, b, &r) ? LONG_MAX : r;
+}
+
+/* Milliseconds as a whole number, held at LLONG_MAX. */
+static long long
+ms_int(double ms)
+{
+	return ms < 9e18 ? (long long)(ms + 0.5) : LLONG_MAX;
+}
+
 static int
 obj_bool(const struct json *o, const char *key)
 {
@@ -154,9 +171,12 @@ line_sum(struct stats *st, const struct json *line, const char *outcome,
 		if (!json_obj_num(a, "ms", &ms) || ms < 0)
 			ms = 0;
 		if (strcmp(backend, "gemini") == 0) {
-			one->cloud_in += json_obj_count(a, "input_tokens");
-			one->cloud_out += json_obj_count(a, "output_tokens");
-			one->cloud_think += json_obj_count(a, "thinking_tokens");
+			one->cloud_in = sat_add(one->cloud_in,
+			    json_obj_count(a, "input_tokens"));
+			one->cloud_out = sat_add(one->cloud_out,
+			    json_obj_count(a, "output_tokens"));
+			one->cloud_think = sat_add(one->cloud_think,
+			    json_obj_count(a, "thinking_tokens"));
 		} else if (obj_bool(a, "repair"))
 			one->repairs++;
 		else
@@ -182,19 +202,19 @@ line_sum(struct stats *st, const struct json *line, const char *outcome,
 static void
 sum_add(struct stats_sum *to, const struct stats_sum *s)
 {
-	to->records += s->records;
-	to->local += s->local;
-	to->cloud += s->cloud;
-	to->cache += s->cache;
-	to->failed += s->failed;
-	to->local_tried += s->local_tried;
-	to->repairs += s->repairs;
-	to->repairs_saved += s->repairs_saved;
-	to->cloud_in += s->cloud_in;
-	to->cloud_out += s->cloud_out;
-	to->cloud_think += s->cloud_think;
-	to->avoided_in += s->avoided_in;
-	to->avoided_out += s->avoided_out;
+	to->records = sat_add(to->records, s->records);
+	to->local = sat_add(to->local, s->local);
+	to->cloud = sat_add(to->cloud, s->cloud);
+	to->cache = sat_add(to->cache, s->cache);
+	to->failed = sat_add(to->failed, s->failed);
+	to->local_tried = sat_add(to->local_tried, s->local_tried);
+	to->repairs = sat_add(to->repairs, s->repairs);
+	to->repairs_saved = sat_add(to->repairs_saved, s->repairs_saved);
+	to->cloud_in = sat_add(to->cloud_in, s->cloud_in);
+	to->cloud_out = sat_add(to->cloud_out, s->cloud_out);
+	to->cloud_think = sat_add(to->cloud_think, s->cloud_think);
+	to->avoided_in = sat_add(to->avoided_in, s->avoided_in);
+	to->avoided_out = sat_add(to->avoided_out, s->avoided_out);
 	to->local_lost_ms += s->local_lost_ms;
 }
 
@@ -377,11 +397,10 @@ sum_json(const struct stats *st, const struct stats_sum *s)
 	json_obj_set(tok, "output", json_int(s->avoided_out));
 	json_obj_set(j, "avoided_tokens", tok);
 	json_obj_set(j, "usd_spent", json_double(usd(st, s->cloud_in,
-	    s->cloud_out + s->cloud_think)));
+	    sat_add(s->cloud_out, s->cloud_think))));
 	json_obj_set(j, "usd_saved", json_double(usd(st, s->avoided_in,
 	    s->avoided_out)));
-	json_obj_set(j, "local_lost_ms", json_int((long long)(s->local_lost_ms
-	    + 0.5)));
+	json_obj_set(j, "local_lost_ms", json_int(ms_int(s->local_lost_ms)));
 	return j;
 }
 
@@ -464,8 +483,9 @@ text_groups(const struct stats *st, struct buf *out)
 		s = &g[i].sum;
 		buf_printf(out, "%-24.24s %8ld %8ld %8ld %8ld %8ld %10.4f "
 		    "%10.4f\n", g[i].key, s->records, s->local, s->cloud,
-		    s->cache, s->failed, usd(st, s->cloud_in, s->cloud_out +
-		    s->cloud_think), usd(st, s->avoided_in, s->avoided_out));
+		    s->cache, s->failed, usd(st, s->cloud_in,
+		    sat_add(s->cloud_out, s->cloud_think)), usd(st,
+		    s->avoided_in, s->avoided_out));
 	}
 	free(g);
 }
@@ -495,7 +515,7 @@ stats_text(const struct stats *st, struct buf *out)
 	    s->cloud_think, s->avoided_in, s->avoided_out);
 	buf_printf(out, "money (USD)       spent %.4f, saved %.4f "
 	    "(at %g in, %g out per million tokens)\n", usd(st, s->cloud_in,
-	    s->cloud_out + s->cloud_think), usd(st, s->avoided_in,
+	    sat_add(s->cloud_out, s->cloud_think)), usd(st, s->avoided_in,
 	    s->avoided_out), st->o.price_in, st->o.price_out);
 	buf_printf(out, "time lost         %.1f s on failed local attempts\n",
 	    s->local_lost_ms / 1e3);
@@ -563,8 +583,8 @@ svg_head(const struct stats *st, struct buf *out)
 	    "fill=\"#444\">%ld records: %ld local, %ld cache, %ld cloud, %ld "
 	    "failed; saved $%.4f, spent $%.4f</text>\n", SVG_L, s->records,
 	    s->local, s->cache, s->cloud, s->failed, usd(st, s->avoided_in,
-	    s->avoided_out), usd(st, s->cloud_in, s->cloud_out +
-	    s->cloud_think));
+	    s->avoided_out), usd(st, s->cloud_in, sat_add(s->cloud_out,
+	    s->cloud_think)));
 	buf_printf(out, "<text x=\"%d\" y=\"%d\" font-size=\"10\" "
 	    "fill=\"#777\" text-anchor=\"end\">prices: USD %g in, %g out "
 	    "per million tokens</text>\n", SVG_W - 8, SVG_H - 6,

@@ -256,9 +256,11 @@ syntax_start(const struct checker *c, const char *path, int cpu_limit,
 	int confined, rc;
 
 	launch_init(&l, c, path);
+	memset(&o, 0, sizeof o);
 	o.read_dirs = l.dirs;
 	o.mem_mb = AR_SYNTAX_MEM_MB;
 	o.cpu_s = cpu_limit ? (long)AR_SYNTAX_TIMEOUT_S : 0;
+	o.c_locale = 1;
 	rc = sandbox_start(path, l.argv, &o, sp, &confined, &why);
 	launch_free(&l);
 	if (rc == -1)
@@ -273,21 +275,41 @@ syntax_start(const struct checker *c, const char *path, int cpu_limit,
 
 enum xfer { X_DONE, X_EOF, X_LATE, X_CANCELLED };
 
-/* Whether out holds a whole server reply. */
+/* A reply header's "STATUS LEN" (p[0..end)): STATUS 0, 1 or 2, LEN at
+ * most SYNTAX_REPLY_MAX. Returns 0, or -1 when it is not one. */
 static int
-reply_whole(const struct buf *out, size_t *at, int *st, size_t *mlen)
+reply_header(const char *p, const char *end, int *st, size_t *n)
 {
-	const char *h, *nl;
-	unsigned long n;
+	size_t k = 0;
 
-	if (out->len == 0 ||
-	    (h = memmem(out->s, out->len, SYNTAX_MAGIC, 4)) == NULL ||
-	    (nl = memchr(h, '\n', out->len - (size_t)(h - out->s))) == NULL ||
-	    sscanf(h + 4, "%d %lu", st, &n) != 2)
+	if (end - p < 3 || p[0] < '0' || p[0] > '2' || p[1] != ' ')
+		return -1;
+	*st = p[0] - '0';
+	*n = 0;
+	for (p += 2; p < end && *p >= '0' && *p <= '9' && k < 8; p++, k++)
+		*n = *n * 10 + (size_t)(*p - '0');
+	return k == 0 || p != end || *n > SYNTAX_REPLY_MAX ? -1 : 0;
+}
+
+int
+syntax_reply(const char *s, size_t len, int *st, size_t *at, size_t *mlen)
+{
+	const char *h = s, *end = s + len, *nl;
+	size_t n;
+
+	if (len < 4)
 		return 0;
-	*at = (size_t)(nl + 1 - out->s);
-	*mlen = n;
-	return out->len - *at >= n;
+	while ((h = memmem(h, (size_t)(end - h), SYNTAX_MAGIC, 4)) != NULL) {
+		if ((nl = memchr(h, '\n', (size_t)(end - h))) == NULL)
+			return 0;	/* the header is not whole yet */
+		if (reply_header(h + 4, nl, st, &n) == 0) {
+			*at = (size_t)(nl + 1 - s);
+			*mlen = n;
+			return len - *at >= n;
+		}
+		h = nl + 1;		/* noise that looked like a header */
+	}
+	return 0;
 }
 
 /*
@@ -343,24 +365,9 @@ syntax_xfer(struct sandbox_proc *sp, const char *in, size_t inlen, int shut,
 		if (out->len < max)
 			buf_add(out, tmp, (size_t)n < max - out->len ?
 			    (size_t)n : max - out->len);
-		if (server && reply_whole(out, &at, &st, &mlen))
+		if (server && syntax_reply(out->s, out->len, &st, &at, &mlen))
 			return X_DONE;
 	}
-}
-
-/* Words a checker stopped by the memory limit says. */
-static int
-syntax_out_of_memory(const struct buf *out)
-{
-	static const char *const words[] = { "out of memory", "Out of memory",
-	    "memory exhausted", "Cannot allocate memory", "MemoryError",
-	    "bad_alloc", "heap out of memory", NULL };
-	size_t i;
-
-	for (i = 0; words[i] != NULL && out->len > 0; i++)
-		if (memmem(out->s, out->len, words[i], strlen(words[i])))
-			return 1;
-	return 0;
 }
 
 /* Why a checker that ended with status (out its output) was stopped by a
@@ -368,12 +375,7 @@ syntax_out_of_memory(const struct buf *out)
 static const char *
 syntax_stopped(int status, const struct buf *out)
 {
-	if (status != -1 && WIFSIGNALED(status) &&
-	    (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
-		return "CPU limit";
-	if (syntax_out_of_memory(out))
-		return "memory limit";
-	return NULL;
+	return sandbox_stopped(status, 1, out->s, out->len);
 }
 
 /* ---- one process per answer: C, C++, shells ------------------------- */
@@ -512,7 +514,7 @@ server_reply(struct syntax_result *sr, struct buf *out)
 	size_t at, mlen;
 	int st;
 
-	reply_whole(out, &at, &st, &mlen);
+	syntax_reply(out->s, out->len, &st, &at, &mlen);
 	buf_add(&sr->out, out->s + at, mlen < SYNTAX_OUT_MAX ? mlen :
 	    SYNTAX_OUT_MAX);
 	if (st == 2) {

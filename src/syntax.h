@@ -42,6 +42,18 @@ enum syntax_outcome syntax_check(const char *lang, const char *code,
     size_t len, const volatile int *cancel, struct syntax_result *sr);
 void syntax_result_free(struct syntax_result *sr);
 
+/*
+ * The framing of a Python or JavaScript checker's replies: whether
+ * s[0..len), its output so far, holds a whole reply "\036AR STATUS LEN\n"
+ * and LEN bytes of message (STATUS 0 passed, 1 rejected, 2 out of
+ * memory; LEN at most 65536). Output before it, and header lines that do
+ * not parse, are noise. Returns 1 with *st and the message s[*at..*at +
+ * *mlen), else 0 (more may come). The first whole reply is the one taken
+ * however the output was split into reads.
+ */
+int syntax_reply(const char *s, size_t len, int *st, size_t *at,
+    size_t *mlen);
+
 /* Kills every checker process group still running. Async-signal-safe:
  * for handlers of SIGINT and SIGTERM. */
 void syntax_kill_all(void);

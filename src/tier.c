@@ -1,6 +1,7 @@
 /*
  * tier.c - the chain of engines, endpoint choice and shared cooldown.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,30 @@
 #define TIER_COOL_DIR "cooldown"
 #define TIER_POLL_MS 50	/* a waiter looks at its cancel flag this often */
 
-/* Adds one URL (s[0..len)) to t; ollama URLs are read as OLLAMA_HOST. */
+/* The text of a tier as an error may show it: every URL's user
+ * information (up to the last '@' of its authority) left out. */
+static void
+tier_shown(const char *spec, size_t len, char *dst, size_t size)
+{
+	struct buf b = BUF_INIT;
+	const char *p = spec, *end = spec + len, *host, *auth, *at;
+
+	while (p < end && (host = memmem(p, (size_t)(end - p), "://", 3))) {
+		host += 3;
+		buf_add(&b, p, (size_t)(host - p));
+		for (auth = host; auth < end && !strchr("/?#", *auth); auth++)
+			;
+		for (at = auth; at > host && at[-1] != '@'; at--)
+			;
+		p = at;
+	}
+	buf_add(&b, p, (size_t)(end - p));
+	snprintf(dst, size, "%.100s", buf_str(&b));
+	buf_free(&b);
+}
+
+/* Adds one URL (s[0..len)) to t; ollama URLs are read as OLLAMA_HOST.
+ * spec is the tier as errors show it. */
 static int
 tier_add_url(struct tier *t, const char *s, size_t len, const char *spec,
     struct ar_err *e)
@@ -29,14 +53,14 @@ tier_add_url(struct tier *t, const char *s, size_t len, const char *spec,
 
 	if (t->n_ep == TIER_MAX_URLS) {
 		free(u);
-		return err_set(e, AR_E_CONFIG, "tier %.100s: more than %d URLs",
+		return err_set(e, AR_E_CONFIG, "tier %s: more than %d URLs",
 		    spec, TIER_MAX_URLS);
 	}
 	if (strcmp(t->be->name, "ollama") == 0) {
 		url = config_ollama_url(u);
 		free(u);
 		if (url == NULL)
-			return err_set(e, AR_E_CONFIG, "tier %.100s: not a "
+			return err_set(e, AR_E_CONFIG, "tier %s: not a "
 			    "usable Ollama address", spec);
 	} else {
 		url = u;
@@ -45,7 +69,7 @@ tier_add_url(struct tier *t, const char *s, size_t len, const char *spec,
 		if (strncmp(url, "http://", 7) != 0 &&
 		    strncmp(url, "https://", 8) != 0) {
 			free(url);
-			return err_set(e, AR_E_CONFIG, "tier %.100s: a URL must "
+			return err_set(e, AR_E_CONFIG, "tier %s: a URL must "
 			    "start with http:// or https://", spec);
 		}
 	}
@@ -62,22 +86,24 @@ static int
 tier_parse_one(struct tier *t, const char *spec, size_t len,
     const struct config *cfg, struct ar_err *e)
 {
-	char *s = xstrndup(spec, len), *colon, *at, *p, *q;
+	char *s = xstrndup(spec, len), *colon, *at, *p, *q, shown[104];
 	const char *url;
 	int rc = 0;
 
 	memset(t, 0, sizeof *t);
+	tier_shown(spec, len, shown, sizeof shown);
 	if ((colon = strchr(s, ':')) == NULL || colon == s ||
 	    (t->be = backend_find(s, (size_t)(colon - s))) == NULL) {
-		rc = err_set(e, AR_E_CONFIG, "tier %.100s: want BACKEND:MODEL"
-		    "[@URL[,URL...]] with BACKEND ollama, openai or gemini", s);
+		rc = err_set(e, AR_E_CONFIG, "tier %s: want BACKEND:MODEL"
+		    "[@URL[,URL...]] with BACKEND ollama, openai or gemini",
+		    shown);
 		goto out;
 	}
 	at = strrchr(colon + 1, '@');
 	if (at != NULL)
 		*at = '\0';
 	if (colon[1] == '\0') {
-		rc = err_set(e, AR_E_CONFIG, "tier %.100s: no model", s);
+		rc = err_set(e, AR_E_CONFIG, "tier %s: no model", shown);
 		goto out;
 	}
 	t->model = xstrdup(colon + 1);
@@ -87,14 +113,15 @@ tier_parse_one(struct tier *t, const char *spec, size_t len,
 			if (q == NULL)
 				q = p + strlen(p);
 			if (q > p)
-				rc = tier_add_url(t, p, (size_t)(q - p), spec, e);
+				rc = tier_add_url(t, p, (size_t)(q - p), shown,
+				    e);
 			if (*q == '\0')
 				break;
 		}
 	} else if ((url = backend_default_url(t->be, cfg)) != NULL)
-		rc = tier_add_url(t, url, strlen(url), spec, e);
+		rc = tier_add_url(t, url, strlen(url), shown, e);
 	if (rc == 0 && t->n_ep == 0)
-		rc = err_set(e, AR_E_CONFIG, "tier %.100s: no URL (set %s)", s,
+		rc = err_set(e, AR_E_CONFIG, "tier %s: no URL (set %s)", shown,
 		    strcmp(t->be->name, "openai") == 0 ? "OPENAI_BASE_URL" :
 		    "one after '@'");
 out:
@@ -183,8 +210,8 @@ tier_cooldown_left(const struct tiers *ts, const struct tier *t,
 	    text, sizeof text))
 		return 0;
 	until = strtod(text, &end);
-	if (end == text)
-		return 0;
+	if (end == text || !isfinite(until))
+		return 0;	/* not a time: a corrupt note is no cooldown */
 	left = until - wall_now();
 	/* A file from a longer AR_COOLDOWN counts no more than this one. */
 	return left <= 0 ? 0 : left > ts->cooldown ? ts->cooldown : left;

@@ -148,25 +148,61 @@ ledger_get() {
 	assert_success
 	[ ! -e "$BATS_TEST_TMPDIR/pwned" ]
 	[ ! -e "$BATS_TEST_TMPDIR/pwned2" ]
-	AR_CHECK="touch $BATS_TEST_TMPDIR/ran" run --separate-stderr ar-route --local-only <<<"$TASK"
-	[ -e "$BATS_TEST_TMPDIR/ran" ]
+	AR_CHECK="echo ran-from-environment; false" run --separate-stderr \
+	    ar-route --local-only <<<"$TASK"
+	assert_failure 1
+	assert_equal "$(json_get attempts.0.reasons.0 <<<"$output")" \
+	    "check failed: ran-from-environment"
 }
 
 @test "check: the command sees no key, runs in a private directory that is removed, stdin empty" {
+	# Changed on purpose (issue 9): the command may write only in its
+	# private directory, so it tells what it saw in its output.
+	local r
 	export GOOGLE_API_KEY="$MOCK_KEY" OPENAI_API_KEY=sk-test AR_MCP_TOKEN=tok
-	export TMPDIR="$BATS_TEST_TMPDIR/tmp"
+	export TMPDIR="$BATS_TEST_TMPDIR/tmp" AR_REPAIRS=0
 	mkdir -p "$TMPDIR"
-	export AR_CHECK="{ env; pwd; cat; } >$BATS_TEST_TMPDIR/seen; touch leftover"
+	export AR_CHECK='{ env; pwd; echo "stdin=[$(cat)]"; } | grep -E "^[A-Z_]*(KEY|TOKEN)[A-Z_]*=|^/|^stdin=|^TMPDIR="; touch leftover; exit 1'
 	run --separate-stderr env -u MOCK_KEY ar-route --local-only <<<"$TASK"
-	assert_success
-	run cat "$BATS_TEST_TMPDIR/seen"
-	refute_output --partial "$MOCK_KEY"
-	refute_output --partial GOOGLE_API_KEY
-	refute_output --partial GEMINI_API_KEY
-	refute_output --partial OPENAI_API_KEY
-	refute_output --partial AR_MCP_TOKEN
-	assert_output --partial "$TMPDIR/ar-check."
+	assert_failure 1
+	r=$(json_get attempts.0.reasons.0 <<<"$output")
+	[[ $r != *"$MOCK_KEY"* && $r != *API_KEY* && $r != *AR_MCP_TOKEN* ]] ||
+	    fail "reason: $r"
+	[[ $r =~ "check failed: TMPDIR=$TMPDIR/ar-check."[^/]+$'\n'"$TMPDIR/ar-check."[^/]+$'\n'"stdin=[]"$ ]] ||
+	    fail "reason: $r"
 	assert_equal "$(ls -A "$TMPDIR")" ""
+}
+
+@test "check: the command writes only in its private directory; a memory hog is stopped and says so" {
+	local r
+	export AR_REPAIRS=0
+	AR_CHECK="echo x >$BATS_TEST_TMPDIR/outside && cp {} copy" \
+	    run --separate-stderr ar-route --local-only -v <<<"$TASK"
+	[[ $stderr != *"unconfined"* ]] || skip "no Landlock on this kernel"
+	assert_failure 1
+	r=$(json_get attempts.0.reasons.0 <<<"$output")
+	[[ $r == "check failed: "*"$BATS_TEST_TMPDIR/outside: Permission denied" ]] ||
+	    fail "reason: $r"
+	[ ! -e "$BATS_TEST_TMPDIR/outside" ]
+	# Writing in its directory (and /dev/null) works: only the write
+	# outside failed.
+	AR_CHECK="cp {} copy && cat copy >/dev/null" route --local-only
+	assert_success
+	# It reads the toolchain, not the user's files: not the key file.
+	mkdir -p "$HOME/.config/aurarouter"
+	echo "GEMINI_API_KEY=$MOCK_KEY" >"$HOME/.config/aurarouter/env"
+	AR_CHECK="cat $HOME/.config/aurarouter/env" route --local-only
+	assert_failure 1
+	r=$(json_get attempts.0.reasons.0 <<<"$output")
+	[[ $r == *"Permission denied"* && $r != *"$MOCK_KEY"* ]] ||
+	    fail "reason: $r"
+	# An address space over AR_CHECK_MEM_MB cannot be had.
+	AR_CHECK="${PYTHON3:-python3} -c 'b = bytearray(8 << 30)'" \
+	    route --local-only
+	assert_failure 1
+	r=$(json_get attempts.0.reasons.0 <<<"$output")
+	[[ $r == "check failed: stopped by the memory limit (4096 MiB): "*MemoryError* ]] ||
+	    fail "reason: $r"
 }
 
 @test "check: a command that hangs is killed at AR_CHECK_TIMEOUT and is not a pass" {
@@ -291,6 +327,21 @@ miss_after() {
 	assert_equal "$(local_calls)" 1
 	route
 	assert_equal "$(json_get cached <<<"$output")" true
+}
+
+@test "cache: an entry whose usage is not an object is ignored" {
+	local f key
+	unset AR_NO_CACHE
+	route
+	f=$(ls "$XDG_CACHE_HOME"/aurarouter/*.json)
+	key=$(json_get key <"$f")
+	printf '{"key":"%s","code":"x = 1","backend":"ollama","model":"m","usage":"lots"}' \
+	    "$key" >"$f"
+	mock_reset_log
+	route
+	assert_success
+	run ! json_get cached <<<"$output"
+	assert_equal "$(local_calls)" 1
 }
 
 @test "cache: AR_NO_CACHE=1 and --no-cache turn it off" {

@@ -117,6 +117,22 @@ print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
 	assert_line "records           6"
 }
 
+@test "ar-stats: counts too large to add are held at the largest, no overflow" {
+	local big='"input_tokens":9.2e18,"output_tokens":9.2e18'
+	cat >"$LEDGER" <<JSONL
+{"t":"2026-11-01T10:00:00Z","outcome":"cloud","attempts":[{"backend":"gemini","ok":true,"ms":1e308,$big},{"backend":"gemini","ok":true,"ms":1e308,$big}]}
+{"t":"2026-11-01T11:00:00Z","outcome":"local","attempts":[{"backend":"ollama","ok":false,"ms":1e308},{"backend":"ollama","ok":true,"ms":1,$big}]}
+{"t":"2026-11-01T12:00:00Z","outcome":"local","attempts":[{"backend":"ollama","ok":true,"ms":1,$big}]}
+JSONL
+	run --separate-stderr ar-stats --json "$LEDGER"
+	assert_success
+	assert_equal "$(stat '[s["cloud_tokens"]["input"], s["avoided_tokens"]["input"], s["local_lost_ms"]]')" \
+	    "[9223372036854775807,9223372036854775807,9223372036854775807]"
+	run --separate-stderr ar-stats --svg "$BATS_TEST_TMPDIR/c.svg" "$LEDGER"
+	assert_success
+	grep -q "3 records: 2 local" "$BATS_TEST_TMPDIR/c.svg"
+}
+
 @test "ar-stats --svg: a well-formed chart of answers per day and money saved" {
 	run --separate-stderr ar-stats --svg "$BATS_TEST_TMPDIR/chart.svg" "$LEDGER"
 	assert_success

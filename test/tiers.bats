@@ -143,6 +143,21 @@ requests_to() { mock_requests | grep -c "\"path\":\"$1" || true; }
 	assert_failure 2
 }
 
+@test "a tier error shows that tier only, and no URL's user information" {
+	AR_TIERS="openai:m@https://user:tier-pw-53c1@h/v1 ollama:ok" \
+	    run --separate-stderr ar-route <<<"$REC"
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == *"tier openai:m@https://h/v1: a URL must start with"* ]] ||
+	    fail "stderr: $stderr"
+	[[ $stderr != *tier-pw-53c1* && $stderr != *user:* ]]
+	AR_TIERS="gemini:g@ftp://x ollama:ok" \
+	    run --separate-stderr ar-route <<<"$REC"
+	assert_failure 2
+	[[ $stderr == *"tier gemini:g@ftp://x: a URL must"* ]]
+	[[ $stderr != *ollama:ok* ]] || fail "another tier shown: $stderr"
+}
+
 @test "ar-mcp routes over AR_TIERS too" {
 	AR_TIERS="ollama:http-500 openai:ok" run "${PYTHON3:-python3}" \
 	    "$AR_TEST_DIR/mcp_client.py" -t 60 -- ar-mcp <<'EOF2'
@@ -212,6 +227,21 @@ $REC"
 	run --separate-stderr ar-route <<<"$REC"
 	assert_equal "$(attempt 0 error.code)" cooling_down
 	sleep 1.5
+	run --separate-stderr ar-route <<<"$REC"
+	assert_equal "$(attempt 0 error.code)" connect_failed
+}
+
+@test "a cooldown note that is not a time is no cooldown" {
+	local f
+	unset AR_COOLDOWN
+	export AR_TIERS="openai:ok@$REFUSED_URL/v1 gemini:ok"
+	run --separate-stderr ar-route <<<"$REC"
+	assert_equal "$(attempt 0 error.code)" connect_failed
+	for f in "$XDG_STATE_HOME"/aurarouter/cooldown/*; do
+		printf 'nan\n' >"$f"
+	done
+	run --separate-stderr ar-route --status
+	assert_equal "$(head -n 1 <<<"$output" | json_get cooldown_left)" 0
 	run --separate-stderr ar-route <<<"$REC"
 	assert_equal "$(attempt 0 error.code)" connect_failed
 }

@@ -13,14 +13,5 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gen_result res;
-	struct ar_err e;
-	int rc;
-
-	err_clear(&e);
-	gen_result_init(&res);
-	rc = ollama_parse_stream((const char *)data, size, &res, &e);
-	stream_check(rc, &res, &e);
-	gen_result_free(&res);
-	return 0;
+	return stream_fuzz(ollama_parse_stream, data, size);
 }

@@ -190,3 +190,30 @@ for l in sys.stdin.read().splitlines():
     assert json.loads(l)["jsonrpc"] == "2.0"' <<<"$output"
 	done
 }
+
+@test "kept and seed tier lists: a chain or a configuration error without credentials" {
+	local f
+	kept -s fuzz_tiers
+	export OPENAI_BASE_URL=$REFUSED_URL/v1 OLLAMA_HOST=$REFUSED_URL
+	for f in "${FILES[@]}"; do
+		# No record: the chain is parsed, no endpoint is asked.
+		AR_TIERS=$(tail -c +2 "$f" | tr -d '\0') \
+		    run --separate-stderr ar-route </dev/null
+		[ "$status" -eq 0 ] || [ "$status" -eq 2 ] ||
+		    fail "$(basename "$f"): status $status"
+		assert_output ""
+		! [[ $stderr =~ ://[^/?#[:space:]]*@ ]] ||
+		    fail "$(basename "$f"): user information shown: $stderr"
+	done
+}
+
+@test "kept and seed ledgers: ar-stats --json writes one JSON object" {
+	local f
+	kept -s fuzz_ledger
+	for f in "${FILES[@]}"; do
+		tail -c +2 "$f" >ledger.jsonl
+		run --separate-stderr ar-stats --json ledger.jsonl
+		assert_success
+		check_records 1
+	done
+}

@@ -1,5 +1,5 @@
 /*
- * stream_check.h - the checks the two stream parser harnesses share: a
+ * stream_check.h - the checks the stream parser harnesses share: a
  * parse either succeeds without an error code or fails with one; the error
  * message is one NUL-terminated line; the answer stays within its limit
  * and is valid UTF-8; the result (and the error) make a record that
@@ -7,10 +7,12 @@
  */
 #ifndef FUZZ_STREAM_CHECK_H
 #define FUZZ_STREAM_CHECK_H
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "defaults.h"
+#include "err.h"
 #include "gen.h"
 #include "json.h"
 #include "record.h"
@@ -44,6 +46,23 @@ stream_check(int rc, const struct gen_result *res, const struct ar_err *e)
 	json_free(back);
 	json_free(rec);
 	buf_free(&b);
+}
+
+/* One input of a stream harness: parse it whole, check the outcome. */
+static int
+stream_fuzz(int (*parse)(const char *, size_t, struct gen_result *,
+    struct ar_err *), const uint8_t *data, size_t size)
+{
+	struct gen_result res;
+	struct ar_err e;
+	int rc;
+
+	err_clear(&e);
+	gen_result_init(&res);
+	rc = parse((const char *)data, size, &res, &e);
+	stream_check(rc, &res, &e);
+	gen_result_free(&res);
+	return 0;
 }
 
 #endif
