@@ -582,10 +582,12 @@ http_url_public(const char *url, char *dst, size_t size)
 
 	host = host != NULL ? host + 3 : url;
 	end = host + strcspn(host, "/?#");
-	at = memchr(host, '@', (size_t)(end - host));
+	/* The user information ends at the authority's last '@': a password
+	 * may hold one of its own. */
+	for (at = end; at > host && at[-1] != '@'; at--)
+		;
 	buf_add(&b, url, (size_t)(host - url));
-	if (at != NULL)
-		host = at + 1;
+	host = at;
 	buf_add(&b, host, strcspn(host, "?#"));
 	snprintf(dst, size, "%s", buf_str(&b));
 	buf_free(&b);

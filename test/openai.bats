@@ -266,3 +266,16 @@ big_rec() {
 	assert_equal "$(sed -n 1p <<<"$output" | json_get error.code)" bad_input
 	assert_equal "$(sed -n 2p <<<"$output" | json_get error.code)" bad_field
 }
+
+@test "a password holding '@' is not shown in part in an error" {
+	OPENAI_BASE_URL="http://user:pw@at-9e1@127.0.0.1:1/v1" \
+	    run --separate-stderr ar-openai <<<'{"task":"x"}'
+	assert_failure 1
+	# libcurl refuses the URL or cannot connect; either way the server is
+	# named without its user information.
+	[[ $output == *'"code":"'* ]] || fail "output: $output"
+	[[ $output == *"at http://127.0.0.1:1/v1"* ]] || fail "output: $output"
+	[[ $output != *at-9e1* && $stderr != *at-9e1* ]] ||
+	    fail "part of the password shown: $output $stderr"
+	[[ $output != *pw@* && $stderr != *pw@* ]]
+}
