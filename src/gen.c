@@ -131,34 +131,6 @@ gen_input_free(struct gen_input *in)
 	memset(in, 0, sizeof *in);
 }
 
-void
-gen_record(struct json *rec, const char *stage, const char *backend,
-    gen_fn fn, void *client)
-{
-	struct gen_request rq = { 0 };
-	struct gen_input in;
-	struct gen_result res;
-	struct ar_err e;
-	int rc;
-
-	gen_result_init(&res);
-	rc = gen_input_read(rec, &in, &e);
-	if (rc == 0) {
-		rq.system = in.system;
-		rq.prompt = in.prompt;
-		rc = fn(client, &rq, &res, &e);
-	}
-	if (rc == 0) {
-		gen_log_timing(&res, backend);
-		gen_result_to_record(&res, backend, rec);
-	} else {
-		record_set_error(rec, stage, &e);
-		log_error("%s: %s", e.code, e.msg);
-	}
-	gen_result_free(&res);
-	gen_input_free(&in);
-}
-
 const struct backend *
 gen_prior_failure(const struct json *rec)
 {

@@ -111,16 +111,4 @@ const struct backend *gen_prior_failure(const struct json *rec);
 int gen_prior_read(const struct json *rec, struct gen_prior *p,
     struct ar_err *e);
 
-/* One backend call: ollama_generate() or gemini_generate() on its client. */
-typedef int (*gen_fn)(void *client, const struct gen_request *rq,
-    struct gen_result *res, struct ar_err *e);
-
-/*
- * What a stage program does with one record: reads its request
- * (gen_input_read), calls fn, and adds the result's fields, or
- * an error {stage, code, message} that is also logged.
- */
-void gen_record(struct json *rec, const char *stage, const char *backend,
-    gen_fn fn, void *client);
-
 #endif

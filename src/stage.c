@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "gen.h"
+#include "log.h"
 #include "record.h"
 #include "stage.h"
 #include "xalloc.h"
@@ -53,13 +54,36 @@ stage_worker_free(void *p)
 	free(w);
 }
 
+/* One record: its request read (gen_input_read), the backend's generate,
+ * and the result's fields added, or an error {stage, code, message} that
+ * is also logged. */
 static void
 stage_process(void *p, struct json *rec)
 {
 	struct stage_worker *w = p;
+	const struct backend *be = w->s->be;
+	struct gen_request rq = { 0 };
+	struct gen_input in;
+	struct gen_result res;
+	struct ar_err e;
+	int rc;
 
-	gen_record(rec, w->s->be->stage, w->s->be->name, w->s->be->generate,
-	    w->client);
+	gen_result_init(&res);
+	rc = gen_input_read(rec, &in, &e);
+	if (rc == 0) {
+		rq.system = in.system;
+		rq.prompt = in.prompt;
+		rc = be->generate(w->client, &rq, &res, &e);
+	}
+	if (rc == 0) {
+		gen_log_timing(&res, be->name);
+		gen_result_to_record(&res, be->name, rec);
+	} else {
+		record_set_error(rec, be->stage, &e);
+		log_error("%s: %s", e.code, e.msg);
+	}
+	gen_result_free(&res);
+	gen_input_free(&in);
 }
 
 /* --status: the endpoint's status record on stdout. */

@@ -35,7 +35,7 @@ int stage_flag(void *ctx, int opt, const char *arg);
  * (backend_default_url(), backend_default_model()); cfg is borrowed.
  * With want_status, writes the one status record and returns 0 when the
  * endpoint can serve, else 1. Otherwise streams each record of stdin
- * through its generate (gen_record()) to stdout and returns the exit
+ * through its generate to stdout and returns the exit
  * status of cli_run().
  */
 int stage_run(const char *backend, const struct config *cfg,
