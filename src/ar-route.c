@@ -139,7 +139,7 @@ status(const struct ctx *c, const struct tiers *ts)
 			json_free(rec);
 		}
 	}
-	if (record_out_close(&out) == -1)
+	if (cli_close(&out) == -1)
 		rv = AR_EXIT_FAIL;
 	return any ? rv : AR_EXIT_FAIL;
 }

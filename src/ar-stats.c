@@ -140,7 +140,7 @@ report(const struct stats *st, int json)
 		stats_text(st, &b);
 	fwrite(b.s, 1, b.len, stdout);
 	buf_free(&b);
-	return record_close_stdout();
+	return cli_close_stdout();
 }
 
 int

@@ -83,10 +83,10 @@ parse_flags(const struct cli *c, int argc, char **argv, struct given *g,
 			printf("%s\n", c->usage);
 			if (c->help != NULL)
 				printf("\n%s", c->help);
-			return record_close_stdout() ? AR_EXIT_FAIL : AR_EXIT_OK;
+			return cli_close_stdout() ? AR_EXIT_FAIL : AR_EXIT_OK;
 		case 'V':
 			printf("%s (aurarouter) %s\n", c->prog, PACKAGE_VERSION);
-			return record_close_stdout() ? AR_EXIT_FAIL : AR_EXIT_OK;
+			return cli_close_stdout() ? AR_EXIT_FAIL : AR_EXIT_OK;
 		case 'q':
 			log_set_level(LOG_QUIET);
 			continue;
@@ -233,6 +233,28 @@ cli_emit(void *arg, struct record_out *out, const struct json *rec)
 }
 
 int
+cli_close(struct record_out *o)
+{
+	int err;
+
+	if (record_out_close(o) == 0)
+		return 0;
+	/* The reader went away (SIGPIPE ignored): nothing to say. */
+	if ((err = o->err) != EPIPE)
+		log_error("write error on standard output: %s",
+		    err ? strerror(err) : "I/O error");
+	return -1;
+}
+
+int
+cli_close_stdout(void)
+{
+	struct record_out o = RECORD_OUT(stdout);
+
+	return cli_close(&o);
+}
+
+int
 cli_run(const char *prog, int jobs, const struct pool_ops *ops)
 {
 	struct record_out out = RECORD_OUT(stdout);
@@ -247,7 +269,7 @@ cli_run(const char *prog, int jobs, const struct pool_ops *ops)
 	if (record_reader_error(rd))
 		log_error("read error on standard input");
 	record_reader_free(rd);
-	if (record_out_close(&out) == -1)
+	if (cli_close(&out) == -1)
 		rv = AR_EXIT_FAIL;
 	return rv;
 }
@@ -265,7 +287,7 @@ cli_run_one(struct json *rec, const struct pool_ops *ops)
 	if (ops->emit(ops->arg, &out, rec) == -1)
 		rv = AR_EXIT_FAIL;
 	json_free(rec);
-	if (record_out_close(&out) == -1)
+	if (cli_close(&out) == -1)
 		rv = AR_EXIT_FAIL;
 	return rv;
 }

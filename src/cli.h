@@ -131,6 +131,14 @@ int cli_run_one(struct json *rec, const struct pool_ops *ops);
 struct tiers;
 int cli_tiers(const struct config *cfg, struct tiers *ts);
 
+/* Closes o (record_out_close) and prints its write error, if any, but
+ * for EPIPE (the reader went away): returns 0, or -1 on a failure. */
+int cli_close(struct record_out *o);
+
+/* Closes stdout, written without a struct record_out (help text, a
+ * report), as cli_close() does. Call once at the end of main. */
+int cli_close_stdout(void);
+
 /* Prints the settings' warnings (config_warnings), one log line each. */
 void cli_warnings(void);
 

@@ -18,7 +18,6 @@
 #include "defaults.h"
 #include "json.h"
 #include "lines.h"
-#include "log.h"
 #include "record.h"
 #include "xalloc.h"
 
@@ -353,14 +352,6 @@ record_out_write_code(struct record_out *o, const struct json *rec)
 }
 
 int
-record_close_stdout(void)
-{
-	struct record_out o = RECORD_OUT(stdout);
-
-	return record_out_close(&o);
-}
-
-int
 record_out_close(struct record_out *o)
 {
 	int err = __atomic_load_n(&o->err, __ATOMIC_SEQ_CST);
@@ -374,9 +365,6 @@ record_out_close(struct record_out *o)
 	}
 	if (!bad)
 		return 0;
-	/* The reader went away (SIGPIPE ignored): nothing to say. */
-	if (err != EPIPE)
-		log_error("write error on standard output: %s",
-		    err ? strerror(err) : "I/O error");
+	__atomic_store_n(&o->err, err, __ATOMIC_SEQ_CST);
 	return -1;
 }

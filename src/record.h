@@ -50,14 +50,15 @@ int record_write_code(FILE *fp, const struct json *rec);
  */
 struct record_out {
 	FILE *fp;		/* borrowed */
-	int err;		/* errno of the first failed write; 0 none */
+	int err;		/* errno of the first failed write or close; 0 none */
 };
 #define RECORD_OUT(fp)	{ (fp), 0 }
 /* record_write() and record_write_code() on o, keeping the errno. */
 int record_out_write(struct record_out *o, const struct json *rec);
 int record_out_write_code(struct record_out *o, const struct json *rec);
-/* Closes o->fp and reports a failed write (full disk; a reader gone,
- * EPIPE, is not reported): returns 0, or -1 after printing an error. */
+/* Closes o->fp: returns 0, or -1 when a write or the close failed (a
+ * full disk; EPIPE when the reader went away), with o->err the errno of
+ * the first failure (0 when none was known). */
 int record_out_close(struct record_out *o);
 
 /* Sets rec.error = {"stage","code","message"} from e. */
@@ -81,9 +82,5 @@ int record_opt_str(const struct json *rec, const char *field,
 /* Same, but absence (or an empty string) is an error too. */
 int record_req_str(const struct json *rec, const char *field,
     const char **out, struct ar_err *e);
-
-/* Closes stdout, written without a struct record_out (help text, a
- * report), as record_out_close() does. Call once at the end of main. */
-int record_close_stdout(void);
 
 #endif

@@ -100,7 +100,7 @@ stage_status(const struct stage *s)
 	/* Closed in any case: the close reports a failed write. */
 	if (record_out_write(&out, rec) == -1)
 		rv = AR_EXIT_FAIL;
-	if (record_out_close(&out) == -1)
+	if (cli_close(&out) == -1)
 		rv = AR_EXIT_FAIL;
 	json_free(rec);
 	s->be->client_free(c);
