@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "clock.h"
 #include "defaults.h"
 #include "flow.h"
@@ -45,7 +46,7 @@ flow_fail(struct flow *f, const char *code, const char *fmt, ...)
 int
 flow_cancelled(struct flow *f)
 {
-	if (!gen_cancelled(f->rq->cancel))
+	if (!cancel_is_set(f->rq->cancel))
 		return 0;
 	return flow_fail(f, AR_E_CANCELLED, "the request was cancelled");
 }
@@ -296,7 +297,7 @@ flow_get(struct http *h, const char *url, const char *const *headers,
 	struct http_req hq;
 
 	memset(hr, 0, sizeof *hr);	/* http_do() is not called when cancelled */
-	if (gen_cancelled(cancel)) {
+	if (cancel_is_set(cancel)) {
 		hr->fail = HTTP_ABORTED;
 		return -1;
 	}

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cancel.h"
 #include "backend.h"
 #include "err.h"
 #include "gen.h"
@@ -14,12 +13,6 @@
 #include "prompt.h"
 #include "record.h"
 #include "xalloc.h"
-
-int
-gen_cancelled(const volatile int *cancel)
-{
-	return cancel_is_set(cancel);
-}
 
 void
 gen_result_init(struct gen_result *r)

@@ -34,9 +34,6 @@ struct gen_result {
 	char finish[64];	/* "stop", "length", "STOP", "MAX_TOKENS"... or "" */
 };
 
-/* Nonzero once *cancel (may be NULL) was set by another thread; an atomic
- * read, so the flag is not a data race. */
-int gen_cancelled(const volatile int *cancel);
 
 void gen_result_init(struct gen_result *r);
 void gen_result_free(struct gen_result *r);

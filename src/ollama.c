@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "clock.h"
 #include "defaults.h"
 #include "flow.h"
@@ -304,7 +305,7 @@ ollama_get(struct ollama *o, const char *path, const volatile int *cancel,
 
 	buf_printf(&url, "%s%s", o->cfg->ollama_url, path);
 	if (flow_get(o->http, buf_str(&url), NULL, cancel, &hr) == -1 &&
-	    gen_cancelled(cancel)) {
+	    cancel_is_set(cancel)) {
 		st->error_code = AR_E_CANCELLED;
 		snprintf(st->error, sizeof st->error, "the status check was "
 		    "cancelled");

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cancel.h"
 #include "check.h"
 #include "clock.h"
 #include "defaults.h"
@@ -124,7 +125,7 @@ phase(const struct route_hooks *h, const char *what, long tokens)
 static int
 cancelled(const struct route_hooks *h)
 {
-	return h != NULL && gen_cancelled(h->cancel);
+	return h != NULL && cancel_is_set(h->cancel);
 }
 
 /* The cheap check of one endpoint, for tier_check(). */

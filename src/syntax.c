@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cancel.h"
 #include "clock.h"
 #include "defaults.h"
 #include "log.h"
@@ -135,12 +136,6 @@ void
 syntax_kill_all(void)
 {
 	sandbox_kill_all();
-}
-
-static int
-is_cancelled(const volatile int *cancel)
-{
-	return cancel != NULL && __atomic_load_n(cancel, __ATOMIC_ACQUIRE);
 }
 
 /* The full path of an executable prog found in $PATH, owned; or NULL. */
@@ -332,7 +327,7 @@ syntax_xfer(struct sandbox_proc *sp, const char *in, size_t inlen, int shut,
 	if (inlen == 0 && shut)
 		shutdown(sp->in, SHUT_WR);
 	for (;;) {
-		if (is_cancelled(cancel))
+		if (cancel_is_set(cancel))
 			return X_CANCELLED;
 		if ((left = deadline - clock_now_ms()) <= 0)
 			return X_LATE;

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "cancel.h"
 #include "clock.h"
 #include "defaults.h"
 #include "gen.h"
@@ -347,7 +348,7 @@ tier_check_wait(struct tiers *ts, const struct tier_endpoint *ep,
 {
 	struct timespec tv;
 
-	while (ep->check_busy && !gen_cancelled(cancel)) {
+	while (ep->check_busy && !cancel_is_set(cancel)) {
 		clock_gettime(CLOCK_REALTIME, &tv);
 		tv.tv_nsec += TIER_POLL_MS * 1000000L;
 		if (tv.tv_nsec >= 1000000000L) {
@@ -356,7 +357,7 @@ tier_check_wait(struct tiers *ts, const struct tier_endpoint *ep,
 		}
 		pthread_cond_timedwait(&ts->cv, &ts->mu, &tv);
 	}
-	return gen_cancelled(cancel) ? -1 : 0;
+	return cancel_is_set(cancel) ? -1 : 0;
 }
 
 int
