@@ -21,6 +21,7 @@
 #include "defaults.h"
 #include "log.h"
 #include "sandbox.h"
+#include "xdg.h"
 #include "xalloc.h"
 
 static const struct {
@@ -81,8 +82,9 @@ check_command(const char *cmd, const char *path)
 
 /* What a check command may read (and run), besides its private
  * directory: the system's directories and /etc, and each directory of
- * PATH with the prefix it lies in (~/.local for ~/.local/bin), unless
- * that prefix is / or the home directory. */
+ * PATH with the prefix it lies in (~/.pyenv for ~/.pyenv/shims), unless
+ * that directory is / or holds the home directory or aurarouter's own
+ * files (the key file, the cache, the ledger): check_dir_ok(). */
 static const char *const check_system[] = {
 	"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin",
 	"/opt", "/etc", "/dev/null", "/dev/zero", "/dev/urandom",
@@ -90,16 +92,68 @@ static const char *const check_system[] = {
 };
 #define CHECK_NSYSTEM (sizeof check_system / sizeof check_system[0])
 
+/* Nonzero when dir (a real path) is path or one of its parents. */
+static int
+check_holds(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	if (path == NULL)
+		return 0;
+	if (n == 1 && dir[0] == '/')
+		return 1;
+	return strncmp(dir, path, n) == 0 && (path[n] == '\0' ||
+	    path[n] == '/');
+}
+
+/* May a check command read dir (a real path)? Not when it is the root,
+ * or holds the home directory or one of guard[] (NULL-ended). */
+static int
+check_dir_ok(const char *dir, char *const *guard)
+{
+	size_t i;
+
+	if (*dir == '\0' || strcmp(dir, "/") == 0)
+		return 0;
+	for (i = 0; guard[i] != NULL; i++)
+		if (check_holds(dir, guard[i]))
+			return 0;
+	return 1;
+}
+
+/* The real path of the xdg_dir() (var, fallback), or of the nearest of
+ * its parents that exists; owned, or NULL. */
+static char *
+check_real_xdg(const char *var, const char *fallback)
+{
+	char *d = xdg_dir(var, fallback), *r = NULL, *slash;
+
+	while (d != NULL && (r = realpath(d, NULL)) == NULL &&
+	    (slash = strrchr(d, '/')) != NULL && slash != d)
+		*slash = '\0';
+	free(d);
+	return r;
+}
+
 /* The list of what a check command may read: NULL-terminated, owned, and
  * so are its strings from PATH (free with check_dirs_free()). */
 static char **
 check_dirs(void)
 {
 	const char *path = getenv("PATH"), *home = getenv("HOME"), *p, *colon;
-	char *rhome = home != NULL ? realpath(home, NULL) : NULL, *d, *up;
-	size_t n = 0, cap = CHECK_NSYSTEM + 1, i;
+	char *guard[5] = { NULL }, *d, *up;
+	size_t n = 0, cap = CHECK_NSYSTEM + 1, i, g = 0;
 	char **v;
 
+	if (home != NULL && (guard[g] = realpath(home, NULL)) != NULL)
+		g++;
+	if ((guard[g] = check_real_xdg("XDG_CONFIG_HOME", ".config")) != NULL)
+		g++;
+	if ((guard[g] = check_real_xdg("XDG_STATE_HOME", ".local/state")) !=
+	    NULL)
+		g++;
+	if ((guard[g] = check_real_xdg("XDG_CACHE_HOME", ".cache")) != NULL)
+		g++;
 	for (p = path; p != NULL && *p != '\0'; p++)
 		cap += *p == ':' ? 2 : 0;
 	v = xcalloc(cap + 2, sizeof *v);
@@ -108,21 +162,27 @@ check_dirs(void)
 	for (p = path; p != NULL && *p != '\0'; p = colon + 1) {
 		colon = strchr(p, ':');
 		d = xstrndup(p, colon ? (size_t)(colon - p) : strlen(p));
-		if (d[0] == '/' && (up = realpath(d, NULL)) != NULL) {
+		up = d[0] == '/' ? realpath(d, NULL) : NULL;
+		if (up != NULL && check_dir_ok(up, guard)) {
 			v[n++] = xstrdup(up);
 			*strrchr(up, '/') = '\0';
-			if (*up != '\0' && (rhome == NULL ||
-			    strcmp(up, rhome) != 0))
-				v[n++] = up;
-			else
+			if (!check_dir_ok(up, guard)) {
 				free(up);
+				up = NULL;
+			}
+		} else {
+			free(up);
+			up = NULL;
 		}
+		if (up != NULL)
+			v[n++] = up;
 		free(d);
 		if (colon == NULL)
 			break;
 	}
 	v[n] = NULL;
-	free(rhome);
+	for (i = 0; i < g; i++)
+		free(guard[i]);
 	return v;
 }
 

@@ -196,6 +196,15 @@ ledger_get() {
 	r=$(json_get attempts.0.reasons.0 <<<"$output")
 	[[ $r == *"Permission denied"* && $r != *"$MOCK_KEY"* ]] ||
 	    fail "reason: $r"
+	# Not even with the home directory, or a directory whose prefix holds
+	# the key file's, on PATH.
+	mkdir -p "$HOME/.config/bin"
+	PATH="$HOME:$HOME/.config/bin:$PATH" \
+	    AR_CHECK="cat $HOME/.config/aurarouter/env" route --local-only
+	assert_failure 1
+	r=$(json_get attempts.0.reasons.0 <<<"$output")
+	[[ $r == *"Permission denied"* && $r != *"$MOCK_KEY"* ]] ||
+	    fail "reason: $r"
 	# An address space over AR_CHECK_MEM_MB cannot be had.
 	AR_CHECK="${PYTHON3:-python3} -c 'b = bytearray(8 << 30)'" \
 	    route --local-only
