@@ -385,7 +385,8 @@ openai_size(const struct json *obj, const char *key)
  * The context the server serves o->model with, asked once per client:
  * vLLM's max_model_len in {base}/models, else llama-server's
  * default_generation_settings.n_ctx in {root}/props; 0 when neither
- * tells. A server that does not answer is asked again next time.
+ * tells. A server that refused or failed at once is asked again next
+ * time; one that answered or let the question time out is not.
  */
 static long
 openai_ctx(struct openai *o, const volatile int *cancel)
@@ -401,7 +402,7 @@ openai_ctx(struct openai *o, const volatile int *cancel)
 	memset(&ign, 0, sizeof ign);
 	buf_printf(&url, "%s/models", o->base);
 	status = openai_get(o, buf_str(&url), cancel, &hr, &ign);
-	o->ctx_asked = status > 0;
+	o->ctx_asked = status > 0 || hr.fail == HTTP_TIMEOUT;
 	v = status == 200 ? openai_body_json(&hr) : NULL;
 	o->n_ctx = openai_size(openai_model_entry(v, o->model),
 	    "max_model_len");
@@ -461,10 +462,12 @@ openai_generate(struct openai *o, const struct gen_request *rq,
 	int rc;
 
 	snprintf(res->model, sizeof res->model, "%s", o->model);
-	if (openai_fits(o, rq, e) == -1)
-		return -1;
+	/* The attempt's clocks start before the context question: its time
+	 * is the attempt's too. */
 	memset(&st, 0, sizeof st);
 	flow_init(&st.f, cfg, rq, res, e, OPENAI_WHO);
+	if (openai_fits(o, rq, e) == -1)
+		return -1;
 	buf_printf(&url, "%s/chat/completions", o->base);
 	headers[1] = o->auth;
 	http_url_public(o->base, shown, sizeof shown);

@@ -64,7 +64,8 @@ a PREFIX holding "loading" answers as llama-server loading a model (503
 "Loading model" on /health and on completions); one holding "hang" never
 answers completions; one holding "llama" lists models as llama-server
 (no max_model_len) and answers GET /props with n_ctx 4096, one holding
-"nosize" lists them so and has no /props. The behaviours above apply by
+"nosize" lists them so and has no /props, one holding "slowlist" stalls
+GET /v1/models (then lists as vLLM). The behaviours above apply by
 model name, with the
 servers' own bodies: missing (404 vLLM NotFoundError), http-NNN
 (llama-server's error shape), think (reasoning_content deltas), think-r
@@ -748,6 +749,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(status, {"error": err})
 
     def openai_get(self, prefix, health):
+        if "slowlist" in prefix and not health:
+            self.stall()
         if health:
             if "loading" in prefix:
                 return self.openai_error(503, "Loading model", "unavailable_error")

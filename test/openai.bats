@@ -170,6 +170,22 @@ big_rec() {
 	assert_success
 }
 
+@test "a /models that hangs is asked once per client, and its time is the attempt's" {
+	export OPENAI_BASE_URL="$MOCK_URL/slowlist/v1"
+	# Two records on one client: the status time-out (5 s) is paid once,
+	# the second record does not ask again.
+	printf '%s\n' '{"task":"a"}' '{"task":"b"}' >"$BATS_TEST_TMPDIR/two"
+	run --separate-stderr ar-openai -m ok <"$BATS_TEST_TMPDIR/two"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(mock_requests | grep -c '"path":"/slowlist/v1/models' || true)" 1
+	assert_equal "$(mock_requests | grep -c '/chat/completions"' || true)" 2
+	# The question counts against AR_TIMEOUT: after a 5 s wait a 3 s
+	# attempt is over.
+	AR_TIMEOUT=3 run --separate-stderr ar-openai -m ok <<<"$REC"
+	assert_error timeout
+}
+
 @test "404 unknown model -> model_not_found quoting the server" {
 	run_model missing
 	assert_error model_not_found
