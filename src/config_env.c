@@ -235,6 +235,8 @@ config_parse_env(struct config_env *env, const char *text, size_t len)
 		env_line(env, buf_str(&line), 0);
 		p = nl != NULL ? nl + 1 : end;
 	}
+	if (line.s != NULL)
+		explicit_bzero(line.s, line.cap);	/* it may have held a key */
 	buf_free(&line);
 }
 
@@ -257,6 +259,8 @@ load_env_file(const char *path, int user, struct ar_err *e)
 	for (first = 1; getline(&line, &cap, fp) != -1; first = 0)
 		keyed |= env_line(&file_env, first && strncmp(line, BOM,
 		    BOM_LEN) == 0 ? line + BOM_LEN : line, user);
+	if (line != NULL)
+		explicit_bzero(line, cap);	/* it may have held a key */
 	free(line);
 	if (keyed && fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 077))
 		buf_printf(&warnings, "%swarning: %s holds an API key and "

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,18 +440,31 @@ http_errmsg(struct http *h, CURLcode rc, const struct xfer *x,
 	snprintf(res->errmsg, sizeof res->errmsg, "%s", m);
 }
 
+/* Set once a curl_multi_wakeup() failed (a libcurl built without the
+ * wakeup): waits are then cut to HTTP_NOWAKE_MS so a cancel is still
+ * seen in time. */
+static int http_no_wakeup;
+#define HTTP_NOWAKE_MS	50
+
 static void
 http_wake(void *multi)
 {
-	curl_multi_wakeup(multi);
+	if (curl_multi_wakeup(multi) != CURLM_OK)
+		__atomic_store_n(&http_no_wakeup, 1, __ATOMIC_RELAXED);
 }
 
-/* Polls h->multi for at most wait_ms, or until a cancel_set() wakes it. */
+/* Polls h->multi for at most wait_ms, or until a cancel_set() wakes it.
+ * A poll that fails sleeps instead, so a caller's loop never spins. */
 static void
 http_poll(struct http *h, long wait_ms)
 {
-	curl_multi_poll(h->multi, NULL, 0, wait_ms > INT_MAX ? INT_MAX :
-	    (int)wait_ms, NULL);
+	int ms = wait_ms > INT_MAX ? INT_MAX : wait_ms < 0 ? 0 : (int)wait_ms;
+
+	if (__atomic_load_n(&http_no_wakeup, __ATOMIC_RELAXED) &&
+	    ms > HTTP_NOWAKE_MS)
+		ms = HTTP_NOWAKE_MS;
+	if (curl_multi_poll(h->multi, NULL, 0, ms, NULL) != CURLM_OK)
+		poll(NULL, 0, ms < HTTP_NOWAKE_MS ? ms : HTTP_NOWAKE_MS);
 }
 
 /* The result of h's transfer once libcurl ended it, CURLE_OK if it did
