@@ -368,7 +368,9 @@ check_validate(const char *cmd, double timeout_s, const char *language,
 		    "(AR_CHECK_TIMEOUT)%s%s", timeout_s, *cr.output ? ": " : "",
 		    cr.output);
 	else if (cr.why != NULL)
-		buf_printf(&why, "check failed: stopped by the %s (%d MiB): %s",
+		/* Its output says so; the code it ran may say it too. */
+		buf_printf(&why, "check failed: it may have hit the %s "
+		    "(%d MiB): %s",
 		    cr.why, AR_CHECK_MEM_MB, *cr.output ? cr.output :
 		    "no output");
 	else if (!cr.passed)

@@ -210,7 +210,7 @@ ledger_get() {
 	    route --local-only
 	assert_failure 1
 	r=$(json_get attempts.0.reasons.0 <<<"$output")
-	[[ $r == "check failed: stopped by the memory limit (4096 MiB): "*MemoryError* ]] ||
+	[[ $r == "check failed: it may have hit the memory limit (4096 MiB): "*MemoryError* ]] ||
 	    fail "reason: $r"
 }
 
