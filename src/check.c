@@ -267,7 +267,7 @@ check_write(const char *path, const char *code, size_t len)
  * timeout_s) and fills res. Returns 0, or -1 with e set. */
 static int
 check_spawn(const char *line, const char *dir, double timeout_s,
-    struct check_result *res, struct ar_err *e)
+    long mem_mb, struct check_result *res, struct ar_err *e)
 {
 	char *argv[] = { "sh", "-c", (char *)line, NULL };
 	double deadline = clock_now_ms() + timeout_s * 1e3;
@@ -281,7 +281,7 @@ check_spawn(const char *line, const char *dir, double timeout_s,
 	memset(&o, 0, sizeof o);
 	o.read_dirs = (const char *const *)dirs;
 	o.work_dir = dir;
-	o.mem_mb = AR_CHECK_MEM_MB;
+	o.mem_mb = mem_mb;
 	if (sandbox_start("/bin/sh", argv, &o, &sp, &confined, &why) == -1) {
 		check_dirs_free(dirs);
 		return err_set(e, AR_E_CHECK, "check: %s", why);
@@ -305,7 +305,7 @@ check_spawn(const char *line, const char *dir, double timeout_s,
 
 int
 check_run(const char *cmd, const char *code, size_t len, const char *language,
-    double timeout_s, struct check_result *res, struct ar_err *e)
+    double timeout_s, long mem_mb, struct check_result *res, struct ar_err *e)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct buf dir = BUF_INIT, path = BUF_INIT;
@@ -327,7 +327,7 @@ check_run(const char *cmd, const char *code, size_t len, const char *language,
 		    path.s, strerror(errno));
 	else {
 		line = check_command(cmd, path.s);
-		rv = check_spawn(line, dir.s, timeout_s, res, e);
+		rv = check_spawn(line, dir.s, timeout_s, mem_mb, res, e);
 		free(line);
 	}
 	nftw(dir.s, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -347,8 +347,8 @@ check_reason(struct validate_result *vr, struct buf *why)
 }
 
 void
-check_validate(const char *cmd, double timeout_s, const char *language,
-    struct validate_result *vr)
+check_validate(const char *cmd, double timeout_s, long mem_mb,
+    const char *language, struct validate_result *vr)
 {
 	struct check_result cr;
 	struct ar_err e;
@@ -357,8 +357,8 @@ check_validate(const char *cmd, double timeout_s, const char *language,
 
 	if (cmd == NULL || !vr->valid)
 		return;
-	if (check_run(cmd, vr->code, strlen(vr->code), lang, timeout_s, &cr,
-	    &e) == -1) {
+	if (check_run(cmd, vr->code, strlen(vr->code), lang, timeout_s, mem_mb,
+	    &cr, &e) == -1) {
 		buf_printf(&why, "check failed: %s", e.msg);
 		check_reason(vr, &why);
 		return;
@@ -370,8 +370,8 @@ check_validate(const char *cmd, double timeout_s, const char *language,
 	else if (cr.why != NULL)
 		/* Its output says so; the code it ran may say it too. */
 		buf_printf(&why, "check failed: it may have hit the %s "
-		    "(%d MiB): %s",
-		    cr.why, AR_CHECK_MEM_MB, *cr.output ? cr.output :
+		    "(%ld MiB): %s",
+		    cr.why, mem_mb, *cr.output ? cr.output :
 		    "no output");
 	else if (!cr.passed)
 		buf_printf(&why, "check failed: %s", *cr.output ? cr.output :

@@ -8,8 +8,8 @@
  * working directory and TMPDIR, removed afterwards), with an empty stdin
  * and without any API key or token in its environment. It is started by
  * sandbox.h, as the syntax checkers are: its own process group, an
- * address space of AR_CHECK_MEM_MB, and where the kernel has Landlock it
- * writes only in its private directory (and /dev/null) and reads only
+ * address space of mem_mb MiB (AR_CHECK_MEM_MB), and where the kernel has
+ * Landlock it writes only in its private directory (and /dev/null) and reads only
  * there, in the system's directories (/usr, /lib*, /bin, /sbin, /opt,
  * /etc, a few /dev files) and in each directory of PATH with the prefix
  * it lies in, unless that prefix is / or $HOME. After the time limit its
@@ -37,8 +37,8 @@ struct check_result {
  * Thread-safe. Free res with check_result_free().
  */
 int check_run(const char *cmd, const char *code, size_t len,
-    const char *language, double timeout_s, struct check_result *res,
-    struct ar_err *e);
+    const char *language, double timeout_s, long mem_mb,
+    struct check_result *res, struct ar_err *e);
 void check_result_free(struct check_result *res);
 
 /* The usual file name extension of language (".py" for "python"), or
@@ -52,7 +52,7 @@ const char *check_extension(const char *language);
  * was killed at the time limit). Does nothing when vr is invalid already
  * or cmd is NULL.
  */
-void check_validate(const char *cmd, double timeout_s, const char *language,
-    struct validate_result *vr);
+void check_validate(const char *cmd, double timeout_s, long mem_mb,
+    const char *language, struct validate_result *vr);
 
 #endif

@@ -34,7 +34,8 @@ const struct cli_setting cli_route_settings[] = {
 };
 
 const char *const cli_route_uses[] = {
-	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_TIMEOUT", "AR_CLOUD_MODEL",
+	"AR_CACHE_MAX_MB", "AR_CHECK", "AR_CHECK_MEM_MB", "AR_CHECK_TIMEOUT",
+	"AR_CLOUD_MODEL",
 	"AR_CLOUD_THINKING", "AR_COOLDOWN", "AR_FIRST_TOKEN_TIMEOUT",
 	"AR_LEDGER", "AR_LOCAL_MODEL", "AR_LOCAL_THINK", "AR_MAX_CTX",
 	"AR_MIN_CHARS", "AR_MIN_TPS", "AR_NO_CACHE", "AR_NUM_CTX", "AR_REPAIRS",

@@ -33,7 +33,7 @@ config_parse_double(const char *s, double min, double max, const char *what,
 	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) ||
 	    v < min || v > max)
 		return err_set(e, AR_E_CONFIG, "%s: invalid number '%.40s' "
-		    "(want %g to %g)", what, s, min, max);
+		    "(want %.10g to %.10g)", what, s, min, max);
 	*out = v;
 	return 0;
 }
@@ -244,6 +244,8 @@ const struct setting config_settings[] = {
 	{ "AR_CACHE_MAX_MB", K_DOUBLE, F(cache_max_mb), 0, AR_MAX_CACHE_MB,
 	    DEF(AR_DEFAULT_CACHE_MAX_MB), 0 },
 	{ "AR_CHECK", K_STR, F(check_cmd), 0, 0, NULL, 0 },
+	{ "AR_CHECK_MEM_MB", K_DOUBLE, F(check_mem_mb), AR_MIN_CHECK_MEM_MB,
+	    AR_MAX_CHECK_MEM_MB, DEF(AR_DEFAULT_CHECK_MEM_MB), 0 },
 	{ "AR_CHECK_TIMEOUT", K_DURATION, F(check_timeout), AR_MIN_SECONDS,
 	    AR_MAX_SECONDS, DEF(AR_DEFAULT_CHECK_TIMEOUT), 0 },
 	{ "AR_CLOUD_MODEL", K_STR, F(cloud_model), 0, 0, AR_DEFAULT_CLOUD_MODEL,

@@ -40,6 +40,7 @@ struct config {
 	long repairs;		/* AR_REPAIRS: repairs per local tier; 0 off */
 	char *check_cmd;	/* AR_CHECK, or NULL */
 	double check_timeout;	/* AR_CHECK_TIMEOUT, seconds */
+	double check_mem_mb;	/* AR_CHECK_MEM_MB, MiB of address space */
 	long no_cache;		/* AR_NO_CACHE: 1 turns the cache off */
 	double cache_max_mb;	/* AR_CACHE_MAX_MB */
 	char *ledger;		/* AR_LEDGER: a path, "0" (off), or NULL (default) */

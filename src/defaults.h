@@ -84,6 +84,8 @@
 #define AR_MAX_CHECK_OUTPUT 4096       /* bytes of a check command's output kept */
 #define AR_CACHE_VERSION  1            /* the validator and cache entry version in the key */
 #define AR_SYNTAX_MEM_MB  1024         /* address space of a syntax checker, MiB */
-#define AR_CHECK_MEM_MB   4096         /* address space of a check command, MiB */
+#define AR_DEFAULT_CHECK_MEM_MB 4096   /* AR_CHECK_MEM_MB: address space of a check command, MiB */
+#define AR_MIN_CHECK_MEM_MB 64         /* AR_CHECK_MEM_MB at least */
+#define AR_MAX_CHECK_MEM_MB 1048576    /* AR_CHECK_MEM_MB at most (1 TiB) */
 
 #endif

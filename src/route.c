@@ -222,7 +222,8 @@ judge(struct route *r, struct job *j, struct attempt *a)
 	validate_output(j->res.output.s ? j->res.output.s : "",
 	    j->res.output.len, lang, a->finish[0] != '\0' ? a->finish : NULL,
 	    &vo, &a->vr);
-	check_validate(r->cfg->check_cmd, r->cfg->check_timeout, lang, &a->vr);
+	check_validate(r->cfg->check_cmd, r->cfg->check_timeout,
+	    (long)r->cfg->check_mem_mb, lang, &a->vr);
 	a->answered = 1;
 	a->in_tok = j->res.input_tokens;
 	a->out_tok = j->res.output_tokens;

@@ -212,6 +212,17 @@ ledger_get() {
 	r=$(json_get attempts.0.reasons.0 <<<"$output")
 	[[ $r == "check failed: it may have hit the memory limit (4096 MiB): "*MemoryError* ]] ||
 	    fail "reason: $r"
+	# AR_CHECK_MEM_MB sets the limit: 512 MiB fits the default, not 256.
+	AR_CHECK="${PYTHON3:-python3} -c 'b = bytearray(512 << 20)'" \
+	    route --local-only
+	assert_success
+	AR_CHECK_MEM_MB=256 \
+	    AR_CHECK="${PYTHON3:-python3} -c 'b = bytearray(512 << 20)'" \
+	    route --local-only
+	assert_failure 1
+	r=$(json_get attempts.0.reasons.0 <<<"$output")
+	[[ $r == "check failed: it may have hit the memory limit (256 MiB): "*MemoryError* ]] ||
+	    fail "reason: $r"
 }
 
 @test "check: a command that hangs is killed at AR_CHECK_TIMEOUT and is not a pass" {
