@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cancel.h"
 #include "check.h"
 #include "clock.h"
 #include "defaults.h"
@@ -196,10 +197,14 @@ check_dirs_free(char **v)
 	free(v);
 }
 
-/* Reads the child's output until it ends or the deadline; keeps at most
- * AR_MAX_CHECK_OUTPUT bytes. Returns 1 when the deadline came first. */
+/* Reads the child's output until it ends, the deadline or *cancel (may
+ * be NULL, looked at every CHECK_POLL_MS); keeps at most
+ * AR_MAX_CHECK_OUTPUT bytes. Returns 1 when the deadline came first, 2
+ * when the cancel did, else 0. */
+#define CHECK_POLL_MS 50
 static int
-check_read(int fd, double deadline, struct buf *out)
+check_read(int fd, double deadline, const volatile int *cancel,
+    struct buf *out)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };
 	char chunk[4096];
@@ -207,9 +212,13 @@ check_read(int fd, double deadline, struct buf *out)
 	ssize_t n;
 
 	for (;;) {
+		if (cancel_is_set(cancel))
+			return 2;
 		left = deadline - clock_now_ms();
 		if (left <= 0)
 			return 1;
+		if (cancel != NULL && left > CHECK_POLL_MS)
+			left = CHECK_POLL_MS;
 		if (poll(&pfd, 1, left > 1e6 ? 1000000 : (int)left + 1) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -266,22 +275,22 @@ check_write(const char *path, const char *code, size_t len)
  * check_dirs() and writing only in dir), waits for it (at most
  * timeout_s) and fills res. Returns 0, or -1 with e set. */
 static int
-check_spawn(const char *line, const char *dir, double timeout_s,
-    long mem_mb, struct check_result *res, struct ar_err *e)
+check_spawn(const struct check_opts *co, const char *line, const char *dir,
+    struct check_result *res, struct ar_err *e)
 {
 	char *argv[] = { "sh", "-c", (char *)line, NULL };
-	double deadline = clock_now_ms() + timeout_s * 1e3;
+	double deadline = clock_now_ms() + co->timeout_s * 1e3;
 	struct buf out = BUF_INIT;
 	struct sandbox_opts o;
 	struct sandbox_proc sp;
 	char **dirs = check_dirs();
 	const char *why;
-	int confined, status = -1;
+	int confined, status = -1, stop;
 
 	memset(&o, 0, sizeof o);
 	o.read_dirs = (const char *const *)dirs;
 	o.work_dir = dir;
-	o.mem_mb = mem_mb;
+	o.mem_mb = co->mem_mb;
 	if (sandbox_start("/bin/sh", argv, &o, &sp, &confined, &why) == -1) {
 		check_dirs_free(dirs);
 		return err_set(e, AR_E_CHECK, "check: %s", why);
@@ -291,21 +300,24 @@ check_spawn(const char *line, const char *dir, double timeout_s,
 		log_debug("check command runs with limits but unconfined: %s",
 		    why);
 	shutdown(sp.in, SHUT_WR);	/* its standard input is empty */
-	if ((res->timed_out = check_read(sp.out, deadline, &out)))
+	if ((stop = check_read(sp.out, deadline, co->cancel, &out)) != 0) {
+		res->timed_out = stop == 1;
+		res->cancelled = stop == 2;
 		sandbox_kill(&sp);
+	}
 	else if ((status = sandbox_end(&sp, deadline - clock_now_ms())) == -1)
 		res->timed_out = 1;	/* it closed its output, kept on */
-	res->passed = !res->timed_out && WIFEXITED(status) &&
+	res->passed = !stop && !res->timed_out && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0;
-	if (!res->passed && !res->timed_out)
+	if (!res->passed && !res->timed_out && !res->cancelled)
 		res->why = sandbox_stopped(status, 0, out.s, out.len);
 	res->output = buf_detach(&out);
 	return 0;
 }
 
 int
-check_run(const char *cmd, const char *code, size_t len, const char *language,
-    double timeout_s, long mem_mb, struct check_result *res, struct ar_err *e)
+check_run(const struct check_opts *o, const char *code, size_t len,
+    const char *language, struct check_result *res, struct ar_err *e)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct buf dir = BUF_INIT, path = BUF_INIT;
@@ -326,8 +338,8 @@ check_run(const char *cmd, const char *code, size_t len, const char *language,
 		rv = err_set(e, AR_E_CHECK, "check: cannot write %s: %s",
 		    path.s, strerror(errno));
 	else {
-		line = check_command(cmd, path.s);
-		rv = check_spawn(line, dir.s, timeout_s, mem_mb, res, e);
+		line = check_command(o->cmd, path.s);
+		rv = check_spawn(o, line, dir.s, res, e);
 		free(line);
 	}
 	nftw(dir.s, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -347,31 +359,32 @@ check_reason(struct validate_result *vr, struct buf *why)
 }
 
 void
-check_validate(const char *cmd, double timeout_s, long mem_mb,
-    const char *language, struct validate_result *vr)
+check_validate(const struct check_opts *o, const char *language,
+    struct validate_result *vr)
 {
 	struct check_result cr;
 	struct ar_err e;
 	struct buf why = BUF_INIT;
 	const char *lang = vr->language != NULL ? vr->language : language;
 
-	if (cmd == NULL || !vr->valid)
+	if (o->cmd == NULL || !vr->valid)
 		return;
-	if (check_run(cmd, vr->code, strlen(vr->code), lang, timeout_s, mem_mb,
-	    &cr, &e) == -1) {
+	if (check_run(o, vr->code, strlen(vr->code), lang, &cr, &e) == -1) {
 		buf_printf(&why, "check failed: %s", e.msg);
 		check_reason(vr, &why);
 		return;
 	}
-	if (cr.timed_out)	/* no diagnostics: not for a repair */
+	if (cr.cancelled)
+		buf_printf(&why, "check cancelled");
+	else if (cr.timed_out)	/* no diagnostics: not for a repair */
 		buf_printf(&why, "check timed out: killed after %g s "
-		    "(AR_CHECK_TIMEOUT)%s%s", timeout_s, *cr.output ? ": " : "",
+		    "(AR_CHECK_TIMEOUT)%s%s", o->timeout_s, *cr.output ? ": " : "",
 		    cr.output);
 	else if (cr.why != NULL)
 		/* Its output says so; the code it ran may say it too. */
 		buf_printf(&why, "check failed: it may have hit the %s "
 		    "(%ld MiB): %s",
-		    cr.why, mem_mb, *cr.output ? cr.output :
+		    cr.why, o->mem_mb, *cr.output ? cr.output :
 		    "no output");
 	else if (!cr.passed)
 		buf_printf(&why, "check failed: %s", *cr.output ? cr.output :

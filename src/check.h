@@ -21,9 +21,19 @@
 #include "err.h"
 #include "validate.h"
 
+/* A check command and its limits. */
+struct check_opts {
+	const char *cmd;		/* AR_CHECK; NULL: no check */
+	double timeout_s;		/* AR_CHECK_TIMEOUT */
+	long mem_mb;			/* AR_CHECK_MEM_MB, address space */
+	const volatile int *cancel;	/* may be NULL: once set (cancel.h)
+					 * the command's group is killed */
+};
+
 struct check_result {
 	int passed;		/* exited 0 in time */
 	int timed_out;		/* killed at the time limit */
+	int cancelled;		/* killed because *cancel was set */
 	const char *why;	/* "memory limit" when it failed for want of
 				 * memory, else NULL; static */
 	char *output;		/* stdout and stderr, at most AR_MAX_CHECK_OUTPUT
@@ -36,9 +46,8 @@ struct check_result {
  * command could not be run at all (no temporary directory, fork failed).
  * Thread-safe. Free res with check_result_free().
  */
-int check_run(const char *cmd, const char *code, size_t len,
-    const char *language, double timeout_s, long mem_mb,
-    struct check_result *res, struct ar_err *e);
+int check_run(const struct check_opts *o, const char *code, size_t len,
+    const char *language, struct check_result *res, struct ar_err *e);
 void check_result_free(struct check_result *res);
 
 /* The usual file name extension of language (".py" for "python"), or
@@ -52,7 +61,7 @@ const char *check_extension(const char *language);
  * was killed at the time limit). Does nothing when vr is invalid already
  * or cmd is NULL.
  */
-void check_validate(const char *cmd, double timeout_s, long mem_mb,
-    const char *language, struct validate_result *vr);
+void check_validate(const struct check_opts *o, const char *language,
+    struct validate_result *vr);
 
 #endif

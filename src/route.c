@@ -213,6 +213,7 @@ static int
 judge(struct route *r, struct job *j, struct attempt *a)
 {
 	struct validate_opts vo = r->opts->vopts;
+	struct check_opts co;
 	const char *lang = j->in.language;
 
 	phase(j->h, ROUTE_PHASE_VALIDATE, -1);
@@ -222,8 +223,11 @@ judge(struct route *r, struct job *j, struct attempt *a)
 	validate_output(j->res.output.s ? j->res.output.s : "",
 	    j->res.output.len, lang, a->finish[0] != '\0' ? a->finish : NULL,
 	    &vo, &a->vr);
-	check_validate(r->cfg->check_cmd, r->cfg->check_timeout,
-	    (long)r->cfg->check_mem_mb, lang, &a->vr);
+	co.cmd = r->cfg->check_cmd;
+	co.timeout_s = r->cfg->check_timeout;
+	co.mem_mb = (long)r->cfg->check_mem_mb;
+	co.cancel = vo.cancel;		/* and its check command */
+	check_validate(&co, lang, &a->vr);
 	a->answered = 1;
 	a->in_tok = j->res.input_tokens;
 	a->out_tok = j->res.output_tokens;

@@ -785,6 +785,26 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	[[ $stderr != *"⚡ [LOCAL]"* ]]
 }
 
+@test "a cancelled call stops its check command's group and logs no LOCAL answer" {
+	export AR_CHECK='sleep 293.25 & sleep 293.5; : {}' AR_CHECK_TIMEOUT=600
+	mcp -v <<-EOF
+	send $INIT
+	wait 0
+	send $INITED
+	send $(call 1 "$TASK")
+	exec for i in \$(seq 150); do pgrep -f 'sleep 293\.5' >/dev/null && break; sleep 0.1; done; pgrep -f 'sleep 293\.5' >/dev/null && echo started
+	send {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,"reason":"user"}}
+	exec for i in \$(seq 50); do pgrep -f 'sleep 293\.' >/dev/null || break; sleep 0.1; done; pgrep -f 'sleep 293\.' || echo gone
+	send $(ping 2)
+	wait 2
+	EOF
+	protocol_only
+	assert_equal "$(q '[m["_exec"] for m in lines if "_exec" in m]')" '["started\n","gone\n"]'
+	assert_equal "$(q 'reply(1)')" "0 replies to 1"
+	assert_equal "$(q 'reply(2)["result"]')" '{}'
+	[[ $stderr != *"⚡ [LOCAL]"* ]]
+}
+
 @test "SIGTERM to ar-mcp during a syntax check kills the checker's group" {
 	mkdir fakebin
 	printf '#!/bin/sh\nsleep 294.25 &\nsleep 294.5\n' >fakebin/python3
