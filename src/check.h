@@ -9,11 +9,12 @@
  * and without any API key or token in its environment. It is started by
  * sandbox.h, as the syntax checkers are: its own process group, an
  * address space of mem_mb MiB (AR_CHECK_MEM_MB), and where the kernel has
- * Landlock it writes only in its private directory (and /dev/null) and reads only
- * there, in the system's directories (/usr, /lib*, /bin, /sbin, /opt,
- * /etc, a few /dev files) and in each directory of PATH with the prefix
- * it lies in, unless that prefix is / or $HOME. After the time limit its
- * whole process group is killed and the check fails.
+ * Landlock it writes only in its private directory (and /dev/null) and
+ * reads only there, in the system's directories (/usr, /lib*, /bin, /sbin,
+ * /opt, /etc, a few /dev files) and in each directory of PATH with the
+ * prefix it lies in, unless that is / or holds $HOME or aurarouter's
+ * configuration, state or cache. After the time limit, or once the cancel
+ * flag is set, its whole process group is killed and the check fails.
  */
 #ifndef AR_CHECK_H
 #define AR_CHECK_H
