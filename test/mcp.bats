@@ -758,23 +758,19 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	assert_equal "$(q 'reply(1)["result"]')" '{}'
 }
 
-@test "a cancelled call stops its syntax checker and logs no LOCAL answer" {
-	mkdir fakebin
-	printf '#!/bin/sh\nsleep 295.25 &\nsleep 295.5\n' >fakebin/python3
-	chmod +x fakebin/python3
-	# The driver's own python, run directly: a pyenv shim would put its
-	# own python3 first in the PATH ar-mcp gets.
-	PYTHON3=$("${PYTHON3:-python3}" -c 'import sys; print(sys.executable)')
-	export PYTHON3
-	export PATH="$PWD/fakebin:$PATH"
+# cancel_stops N: a call is cancelled once a process `sleep N.5` (from its
+# syntax checker or check command, with `sleep N.25` in its group) runs:
+# the whole group is gone, the call gets no reply, pings are answered and
+# no LOCAL answer is logged.
+cancel_stops() {
 	mcp -v <<-EOF
 	send $INIT
 	wait 0
 	send $INITED
 	send $(call 1 "$TASK")
-	exec for i in \$(seq 150); do pgrep -f 'sleep 295\.5' >/dev/null && break; sleep 0.1; done; pgrep -f 'sleep 295\.5' >/dev/null && echo started
+	exec for i in \$(seq 150); do pgrep -f 'sleep $1\.5' >/dev/null && break; sleep 0.1; done; pgrep -f 'sleep $1\.5' >/dev/null && echo started
 	send {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,"reason":"user"}}
-	exec for i in \$(seq 50); do pgrep -f 'sleep 295\.' >/dev/null || break; sleep 0.1; done; pgrep -f 'sleep 295\.' || echo gone
+	exec for i in \$(seq 50); do pgrep -f 'sleep $1\.' >/dev/null || break; sleep 0.1; done; pgrep -f 'sleep $1\.' || echo gone
 	send $(ping 2)
 	wait 2
 	EOF
@@ -785,24 +781,21 @@ teardown() { [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true; }
 	[[ $stderr != *"⚡ [LOCAL]"* ]]
 }
 
+@test "a cancelled call stops its syntax checker and logs no LOCAL answer" {
+	mkdir fakebin
+	printf '#!/bin/sh\nsleep 295.25 &\nsleep 295.5\n' >fakebin/python3
+	chmod +x fakebin/python3
+	# The driver's own python, run directly: a pyenv shim would put its
+	# own python3 first in the PATH ar-mcp gets.
+	PYTHON3=$("${PYTHON3:-python3}" -c 'import sys; print(sys.executable)')
+	export PYTHON3
+	export PATH="$PWD/fakebin:$PATH"
+	cancel_stops 295
+}
+
 @test "a cancelled call stops its check command's group and logs no LOCAL answer" {
 	export AR_CHECK='sleep 293.25 & sleep 293.5; : {}' AR_CHECK_TIMEOUT=600
-	mcp -v <<-EOF
-	send $INIT
-	wait 0
-	send $INITED
-	send $(call 1 "$TASK")
-	exec for i in \$(seq 150); do pgrep -f 'sleep 293\.5' >/dev/null && break; sleep 0.1; done; pgrep -f 'sleep 293\.5' >/dev/null && echo started
-	send {"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,"reason":"user"}}
-	exec for i in \$(seq 50); do pgrep -f 'sleep 293\.' >/dev/null || break; sleep 0.1; done; pgrep -f 'sleep 293\.' || echo gone
-	send $(ping 2)
-	wait 2
-	EOF
-	protocol_only
-	assert_equal "$(q '[m["_exec"] for m in lines if "_exec" in m]')" '["started\n","gone\n"]'
-	assert_equal "$(q 'reply(1)')" "0 replies to 1"
-	assert_equal "$(q 'reply(2)["result"]')" '{}'
-	[[ $stderr != *"⚡ [LOCAL]"* ]]
+	cancel_stops 293
 }
 
 @test "SIGTERM to ar-mcp during a syntax check kills the checker's group" {
